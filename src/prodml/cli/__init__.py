@@ -1,0 +1,1 @@
+"""The ``prodml`` command line: thin typer commands over :class:`prodml.Project`."""

@@ -1,0 +1,1 @@
+"""Metrics and business value of decisions."""

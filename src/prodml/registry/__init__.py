@@ -1,0 +1,1 @@
+"""Model bundles and the registry of versions and aliases."""

@@ -1,0 +1,110 @@
+"""The model bundle: everything needed to score, in one versioned, content-addressed file.
+
+A bundle is a zip with ``bundle.json`` (format version, task, decision rule, contract, features,
+metrics) and ``model.joblib`` (the fitted pipeline). It carries an integer ``format_version``;
+loaders refuse a newer format with an actionable message and keep reading older ones. The
+artifact store verifies the sha256 before we get the bytes, so we only ever unpickle what prodml
+itself wrote. Zip timestamps are fixed so the same model always gives the same hash.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from prodml.errors import IntegrityError
+
+__all__ = ["BUNDLE_FORMAT_VERSION", "ModelBundle"]
+
+BUNDLE_FORMAT_VERSION = 1
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class ModelBundle:
+    task: str
+    pipeline: Any
+    decision_rule: float  # threshold on the calibrated probability, or an offset (regression)
+    features: list[str]
+    contract: dict[str, Any]
+    model_kind: str
+    params: dict[str, Any]
+    positive_label: str | None
+    target: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    spec_hash: str = ""
+    data_hash: str = ""
+    format_version: int = BUNDLE_FORMAT_VERSION
+
+    def to_bytes(self) -> bytes:
+        import joblib
+
+        meta = {
+            "format_version": self.format_version,
+            "task": self.task,
+            "decision_rule": self.decision_rule,
+            "features": self.features,
+            "contract": self.contract,
+            "model_kind": self.model_kind,
+            "params": self.params,
+            "positive_label": self.positive_label,
+            "target": self.target,
+            "metrics": self.metrics,
+            "spec_hash": self.spec_hash,
+            "data_hash": self.data_hash,
+        }
+        model = io.BytesIO()
+        joblib.dump(self.pipeline, model, compress=3)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, payload in (
+                ("bundle.json", json.dumps(meta, sort_keys=True, indent=1).encode()),
+                ("model.joblib", model.getvalue()),
+            ):
+                info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, payload)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, where: str = "model bundle") -> ModelBundle:
+        """Load a bundle whose bytes the artifact store has already verified."""
+        import joblib
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                meta = json.loads(archive.read("bundle.json"))
+                model_bytes = archive.read("model.joblib")
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+            raise IntegrityError(
+                f"not a prodml model bundle ({exc})",
+                where=where,
+                fix="retrain the model; the stored file is not one prodml wrote",
+            ) from exc
+        version = int(meta.get("format_version", 0))
+        if version > BUNDLE_FORMAT_VERSION:
+            raise IntegrityError(
+                f"bundle format {version} is newer than this prodml understands "
+                f"({BUNDLE_FORMAT_VERSION})",
+                where=where,
+                fix="upgrade prodml (pip install -U prodml)",
+            )
+        pipeline = joblib.load(io.BytesIO(model_bytes))
+        return cls(
+            task=meta["task"],
+            pipeline=pipeline,
+            decision_rule=float(meta["decision_rule"]),
+            features=list(meta["features"]),
+            contract=meta["contract"],
+            model_kind=meta["model_kind"],
+            params=meta["params"],
+            positive_label=meta["positive_label"],
+            target=meta["target"],
+            metrics=meta.get("metrics", {}),
+            spec_hash=meta.get("spec_hash", ""),
+            data_hash=meta.get("data_hash", ""),
+            format_version=version,
+        )

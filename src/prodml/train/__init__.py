@@ -1,0 +1,1 @@
+"""Candidates, splits, cross-validation and selection: from a table to a fitted model."""
