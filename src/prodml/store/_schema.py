@@ -1,0 +1,143 @@
+"""The metadata tables, as typed SQLAlchemy ORM classes.
+
+This is the *current* shape, used by queries and by Alembic autogenerate. Migrations in
+``migrations/versions`` are written out in full instead of importing these classes, so that an
+old migration still creates the schema it was written for after the classes change.
+
+Every table carries ``project``: one PostgreSQL store can hold many projects, and every query
+filters on it. Foreign keys that would form a cycle (a run names its model version, a version
+names its run) are kept one way only, ``model_versions.run_id -> runs.id``; the other direction
+is checked in code when it is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from prodml.store._types import JSONValue, UTCDateTime
+
+__all__ = [
+    "VERSION_TABLE",
+    "AliasMoveRow",
+    "AliasRow",
+    "Base",
+    "DatasetRow",
+    "ModelVersionRow",
+    "RunRow",
+]
+
+# Our own name, so prodml can share a PostgreSQL database with another Alembic-managed app.
+VERSION_TABLE = "prodml_alembic_version"
+
+# Deterministic constraint names: Alembic can only alter or drop what it can name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PROJECT = 200
+SHA = 64
+NAME = 200
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+
+    project: Mapped[str] = mapped_column(String(PROJECT), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(SHA), primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    n_columns: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[dict[str, str]] = mapped_column(JSONValue)
+    source: Mapped[str] = mapped_column(Text)
+    artifact_sha: Mapped[str] = mapped_column(String(SHA))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(PROJECT), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_s: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(32))
+    spec_hash: Mapped[str] = mapped_column(String(SHA))
+    data_hash: Mapped[str] = mapped_column(String(SHA))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    seeds: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    git_commit: Mapped[str | None] = mapped_column(String(64))
+    git_dirty: Mapped[bool | None] = mapped_column(Boolean)
+    packages: Mapped[dict[str, str]] = mapped_column(JSONValue)
+    platform: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    reasons: Mapped[list[str]] = mapped_column(JSONValue)
+    model_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class ModelVersionRow(Base):
+    """``(project, version)`` is the key: the database itself refuses a duplicate number."""
+
+    __tablename__ = "model_versions"
+
+    project: Mapped[str] = mapped_column(String(PROJECT), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bundle_sha: Mapped[str] = mapped_column(String(SHA))
+    task: Mapped[str] = mapped_column(String(32))
+    model_kind: Mapped[str] = mapped_column(String(NAME))
+    threshold: Mapped[float | None] = mapped_column(Float)
+    value_per_decision: Mapped[float] = mapped_column(Float)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    format_version: Mapped[int] = mapped_column(Integer)
+    data_hash: Mapped[str] = mapped_column(String(SHA))
+    spec_hash: Mapped[str] = mapped_column(String(SHA))
+    parent_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class AliasRow(Base):
+    __tablename__ = "aliases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["project", "version"], ["model_versions.project", "model_versions.version"]
+        ),
+    )
+
+    project: Mapped[str] = mapped_column(String(PROJECT), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AliasMoveRow(Base):
+    """Append-only: the store never updates or deletes these rows."""
+
+    __tablename__ = "alias_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(PROJECT), index=True)
+    alias: Mapped[str] = mapped_column(String(NAME))
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_version: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    reason: Mapped[str] = mapped_column(Text)
