@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PRODML = Path(sys.executable).with_name("prodml")
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 @dataclass(frozen=True)
@@ -23,9 +28,12 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
-    environment = {**os.environ, "COLUMNS": "200", **(env or {})}
-    environment.pop("PRODML_STORE_URL", None)
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Result:
+    """Run the installed console script; a developer's own store URL never leaks in."""
+    environment = {k: v for k, v in os.environ.items() if k != "PRODML_STORE_URL"}
+    environment.update({"COLUMNS": "200", **(env or {})})
     done = subprocess.run(
         [str(PRODML), *map(str, args)],
         capture_output=True,
@@ -53,3 +61,45 @@ def example(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the ``postgres`` database, for CREATE/DROP DATABASE."""
+    engine = create_engine(
+        f"{PG_SERVER}/postgres",
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        reason = f"PostgreSQL is not reachable ({PG_SERVER}): {exc.orig}"
+        if os.environ.get("PRODML_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (PRODML_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine) -> Iterator[str]:
+    """A freshly created, empty database, dropped after the test."""
+    name = f"prodml_test_{secrets.token_hex(6)}"
+    with postgres_admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with postgres_admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')

@@ -60,7 +60,7 @@ def test_anything_but_safe_arithmetic_is_refused_with_the_reason(text: str, reas
 
 def test_unknown_columns_are_named() -> None:
     expression = parse_expression("-Amout * Rate", where="problem.value.fn")
-    with pytest.raises(ExpressionError, match="unknown column.*Amout"):
+    with pytest.raises(ExpressionError, match=r"unknown column.*Amout"):
         expression.check_columns({"Amount", "Rate"}, where="problem.value.fn")
 
 
@@ -72,5 +72,5 @@ def test_non_finite_results_name_the_expression() -> None:
 
 def test_text_columns_cannot_be_used_in_values() -> None:
     frame = {"Home": np.array(["rent", "own"], dtype=object)}
-    with pytest.raises(DataError, match="'Home' .* not numeric"):
+    with pytest.raises(DataError, match=r"'Home' .* not numeric"):
         parse_expression("-Home", where="x").evaluate(frame, 2)

@@ -71,7 +71,7 @@ def test_wrong_values_name_the_field_and_value(tmp_path: Path) -> None:
 
 
 def test_unsafe_expression_is_refused_at_load_time(tmp_path: Path) -> None:
-    text = VALID.replace('"-Amount"', '"__import__(\'os\').getcwd()"')
+    text = VALID.replace('"-Amount"', "\"__import__('os').getcwd()\"")
     with pytest.raises(ExpressionError, match=r"problem\.value\.fn.*refused"):
         load_spec(write(tmp_path, text))
 

@@ -30,7 +30,24 @@ _EXPORTS = {
     "parse_expression": "prodml.expressions",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DataError",
+    "ExpressionError",
+    "IntegrityError",
+    "ModelBundle",
+    "NotFoundError",
+    "NotRegisteredError",
+    "ProdmlError",
+    "Project",
+    "Spec",
+    "SpecError",
+    "StoreError",
+    "TrainReport",
+    "UserError",
+    "init_project",
+    "load_spec",
+    "parse_expression",
+]
 
 if TYPE_CHECKING:
     from prodml.errors import (

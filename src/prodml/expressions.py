@@ -42,7 +42,9 @@ class Expression:
     def is_constant(self) -> bool:
         return not self.columns
 
-    def check_columns(self, available: set[str] | frozenset[str] | list[str], *, where: str) -> None:
+    def check_columns(
+        self, available: set[str] | frozenset[str] | list[str], *, where: str
+    ) -> None:
         """Refuse expressions over columns the data does not have, naming them."""
         missing = sorted(self.columns - set(available))
         if missing:
@@ -86,7 +88,9 @@ def parse_expression(source: str | float | int, *, where: str) -> Expression:
         return Expression(source=repr(source), tree=ast.Constant(value=float(source)))
     text = str(source).strip()
     if not text:
-        raise ExpressionError("the expression is empty", where=where, fix="write a number or e.g. -Amount")
+        raise ExpressionError(
+            "the expression is empty", where=where, fix="write a number or e.g. -Amount"
+        )
     try:
         module = ast.parse(text, mode="eval")
     except SyntaxError as exc:
@@ -139,8 +143,10 @@ def _check(node: ast.expr, source: str, where: str, columns: set[str]) -> None:
         count = len(node.args)
         if count < minimum or (node.func.id == "abs" and count != 1):
             raise _refuse(
-                node, source, where, f"{node.func.id}() takes {'1' if minimum == 1 else '2+'} "
-                f"argument(s), got {count}"
+                node,
+                source,
+                where,
+                f"{node.func.id}() takes {'1' if minimum == 1 else '2+'} argument(s), got {count}",
             )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
@@ -166,6 +172,7 @@ def _column(data: Mapping[str, Any], name: str) -> np.ndarray:
 
 def _eval(node: ast.expr, data: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)  # _check admitted only numbers
         return float(node.value)
     if isinstance(node, ast.Name):
         return _column(data, node.id)

@@ -89,8 +89,9 @@ def init_project(
     kinds = {str(k): str(v) for k, v in infer_kinds(frame).items()}  # plain str for YAML
     chosen_task = task or _guess_task(frame[target], kinds[target], positive)
     if chosen_task not in ("binary", "regression"):
-        raise UserError(f"task {chosen_task!r} is not supported", where="--task",
-                        fix="use binary or regression")
+        raise UserError(
+            f"task {chosen_task!r} is not supported", where="--task", fix="use binary or regression"
+        )
     if chosen_task == "binary" and positive is None:
         counts = frame[target].dropna().astype(str).value_counts()
         positive = str(counts.index[-1])  # the rarer class is usually the event that costs
@@ -163,9 +164,12 @@ def _suggest_segments(frame: object, kinds: Mapping[str, str], target: str) -> l
     assert isinstance(frame, pd.DataFrame)
     found = []
     for column, kind in kinds.items():
-        if column != target and kind in ("categorical", "boolean"):
-            if 2 <= frame[column].nunique(dropna=True) <= 12:
-                found.append(column)
+        if (
+            column != target
+            and kind in ("categorical", "boolean")
+            and 2 <= frame[column].nunique(dropna=True) <= 12
+        ):
+            found.append(column)
     return found[:3]
 
 

@@ -104,7 +104,8 @@ class Problem(_Section):
             stray = [n for n in REGRESSION_OUTCOMES if getattr(self.value, n) is not None]
             if stray:
                 raise ValueError(
-                    f"problem.value.{stray[0]} is for regression; a binary task takes tp, fp, tn, fn"
+                    f"problem.value.{stray[0]} is for regression; "
+                    "a binary task takes tp, fp, tn, fn"
                 )
         else:
             stray = [n for n in BINARY_OUTCOMES if getattr(self.value, n) is not None]
@@ -256,7 +257,7 @@ _Yaml12Loader.add_implicit_resolver(
 
 def read_yaml(text: str, *, where: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Yaml12Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -72,13 +72,21 @@ def assert_store_empty(cli: Callable[..., Result], project: Path) -> None:
         (SPEC.format(source="data.csv").replace('"-Amount"', '"-Amount +"'), ["cannot parse"]),
         (SPEC.format(source="data.csv").replace('"-Amount"', '"Amount.real"'), ["attribute"]),
         (SPEC.format(source="data.csv").replace('"-Amount"', '"-Amt"'), ["Amt", "unknown col"]),
-        (SPEC.format(source="data.csv").replace("target: Status", "target: Outcome"),
-         ["problem.target", "Outcome"]),
-        (SPEC.format(source="data.csv").replace("positive: bad", "positive: awful"),
-         ["problem.positive", "awful"]),
+        (
+            SPEC.format(source="data.csv").replace("target: Status", "target: Outcome"),
+            ["problem.target", "Outcome"],
+        ),
+        (
+            SPEC.format(source="data.csv").replace("positive: bad", "positive: awful"),
+            ["problem.positive", "awful"],
+        ),
         (SPEC.format(source="missing.csv"), ["missing.csv"]),
-        (SPEC.format(source="{url: 'postgresql+psycopg://u:secret@127.0.0.1:1/x', query: 'select 1'}"),
-         ["127.0.0.1:1"]),
+        (
+            SPEC.format(
+                source="{url: 'postgresql+psycopg://u:secret@127.0.0.1:1/x', query: 'select 1'}"
+            ),
+            ["127.0.0.1:1"],
+        ),
     ],
 )
 def test_bad_project_files_and_sources(

@@ -1,4 +1,4 @@
-"""End to end: the real `prodml` command on the bundled examples."""
+"""End to end: the real `prodml` command on the bundled examples (slow: real training)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Result
+
+pytestmark = pytest.mark.slow
 
 
 def test_credit_trains_registers_a_champion_and_lists_it(
@@ -75,3 +77,16 @@ def test_other_examples_train(
         assert metrics["r2"] > 0.5
     else:
         assert metrics["roc_auc"] > 0.6
+
+
+@pytest.mark.postgres
+def test_credit_trains_into_a_postgresql_store(
+    cli: Callable[..., Result], example: Callable[[str], Path], postgres_url: str
+) -> None:
+    project = example("credit")
+    env = {"PRODML_STORE_URL": postgres_url}
+    trained = cli("train", "-p", project, env=env)
+    assert trained.code == 0, trained.stderr
+    models = json.loads(cli("models", "-p", project, "--json", env=env).stdout)
+    assert [(m["version"], m["aliases"]) for m in models] == [(1, ["champion"])]
+    assert not (project / ".prodml" / "prodml.db").exists()  # metadata went to PostgreSQL

@@ -6,19 +6,13 @@ reachable they are skipped, unless ``PRODML_REQUIRE_POSTGRES=1`` (set in CI), wh
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from prodml.store import Store, open_store
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PROJECT = "credit"
 
 OpenStore = Callable[..., Store]
@@ -29,48 +23,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own store settings must not leak into (or be written by) the tests."""
     for name in ("PRODML_STORE_URL", "PRODML_ARTIFACTS_DIR", "PRODML_ACTOR"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="session")
-def postgres_admin() -> Iterator[Engine]:
-    """An AUTOCOMMIT engine on the ``postgres`` database, for CREATE/DROP DATABASE."""
-    engine = create_engine(
-        f"{PG_SERVER}/postgres",
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        engine.dispose()
-        reason = f"PostgreSQL is not reachable ({PG_SERVER}): {exc.orig}"
-        if os.environ.get("PRODML_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} (PRODML_REQUIRE_POSTGRES=1)")
-        pytest.skip(reason)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def postgres_url(postgres_admin: Engine) -> Iterator[str]:
-    """A freshly created, empty database, dropped after the test."""
-    name = f"prodml_test_{secrets.token_hex(6)}"
-    with postgres_admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with postgres_admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

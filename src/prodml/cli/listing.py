@@ -13,7 +13,9 @@ from prodml.cli.options import JsonOption, ProjectOption
 LimitOption = Annotated[int, typer.Option("--limit", "-n", help="Show at most this many rows.")]
 
 
-def runs(project: ProjectOption = Path("."), json: JsonOption = False, limit: LimitOption = 20) -> None:
+def runs(
+    project: ProjectOption = Path("."), json: JsonOption = False, limit: LimitOption = 20
+) -> None:
     """List training runs, newest first, with their value per decision and outcome.
 
     Examples:
@@ -34,8 +36,16 @@ def runs(project: ProjectOption = Path("."), json: JsonOption = False, limit: Li
 
     unit = proj.spec.problem.unit
     table = Table(title=f"Runs of {proj.name}")
-    for column in ("run", "started", "status", "chosen", f"held-out value/decision ({unit})",
-                   "version", "data", "seconds"):
+    for column in (
+        "run",
+        "started",
+        "status",
+        "chosen",
+        f"held-out value/decision ({unit})",
+        "version",
+        "data",
+        "seconds",
+    ):
         table.add_column(column)
     for r in records:
         holdout = r.metrics.get("holdout", {})
@@ -80,8 +90,16 @@ def models(project: ProjectOption = Path("."), json: JsonOption = False) -> None
 
     unit = proj.spec.problem.unit
     table = Table(title=f"Model versions of {proj.name}")
-    for column in ("version", "aliases", "model", f"value/decision ({unit})", "threshold",
-                   "created", "run", "data"):
+    for column in (
+        "version",
+        "aliases",
+        "model",
+        f"value/decision ({unit})",
+        "threshold",
+        "created",
+        "run",
+        "data",
+    ):
         table.add_column(column)
     for r in records:
         table.add_row(

@@ -55,9 +55,7 @@ def report_payload(report: TrainReport) -> dict[str, Any]:
         "chosen": outcome.chosen.config.label,
         "decision_rule": outcome.decision_rule,
         "holdout": outcome.holdout,
-        "candidates": [
-            {**c.summary(), "seconds": round(c.seconds, 3)} for c in outcome.candidates
-        ],
+        "candidates": [{**c.summary(), "seconds": round(c.seconds, 3)} for c in outcome.candidates],
         "selection_notes": outcome.selection_notes,
         "reasons": outcome.reasons,
         "notes": outcome.notes,

@@ -71,14 +71,14 @@ def search_space(name: str, task: str, budget: int, seed: int) -> list[Candidate
         ]
     configs = [CandidateConfig("lightgbm", dict(_LIGHTGBM_DEFAULTS))]
     rng = np.random.default_rng(seed)
-    seen = {tuple(sorted(_LIGHTGBM_DEFAULTS.items()))}
+    seen: set[tuple[tuple[str, Any], ...]] = {tuple(sorted(_LIGHTGBM_DEFAULTS.items()))}
     attempts = 0
     while len(configs) < budget and attempts < 1000:
         attempts += 1
         params = {k: values[int(rng.integers(len(values)))] for k, values in _LIGHTGBM_GRID.items()}
-        key = tuple(sorted(params.items()))
-        if key not in seen:
-            seen.add(key)
+        drawn = tuple(sorted(params.items()))
+        if drawn not in seen:
+            seen.add(drawn)
             configs.append(CandidateConfig("lightgbm", params, index=len(configs) + 1))
     return configs
 
@@ -92,16 +92,26 @@ def build_pipeline(config: CandidateConfig, task: str, plan: FeaturePlan, seed: 
         from sklearn.dummy import DummyClassifier, DummyRegressor
 
         model: Any = (
-            DummyClassifier(strategy="prior") if task == "binary" else DummyRegressor(strategy="mean")
+            DummyClassifier(strategy="prior")
+            if task == "binary"
+            else DummyRegressor(strategy="mean")
         )
         return Pipeline([("coerce", coercer), ("model", model)])
     if config.name == "linear":
         return Pipeline(
-            [("coerce", coercer), ("encode", _linear_encoder(plan)), ("model", _linear(config, task, seed))]
+            [
+                ("coerce", coercer),
+                ("encode", _linear_encoder(plan)),
+                ("model", _linear(config, task, seed)),
+            ]
         )
     if config.name == "lightgbm":
         return Pipeline(
-            [("coerce", coercer), ("encode", _tree_encoder(plan)), ("model", _lightgbm(config, task, seed))]
+            [
+                ("coerce", coercer),
+                ("encode", _tree_encoder(plan)),
+                ("model", _lightgbm(config, task, seed)),
+            ]
         )
     raise ValueError(f"unknown candidate {config.name!r}")
 
@@ -113,7 +123,10 @@ def _linear_encoder(plan: FeaturePlan) -> Any:
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median", add_indicator=True)), ("scale", StandardScaler())]
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+            ("scale", StandardScaler()),
+        ]
     )
     categorical = Pipeline(
         [
@@ -122,7 +135,10 @@ def _linear_encoder(plan: FeaturePlan) -> Any:
         ]
     )
     return ColumnTransformer(
-        [("numeric", numeric, list(plan.numeric)), ("categorical", categorical, list(plan.categorical))],
+        [
+            ("numeric", numeric, list(plan.numeric)),
+            ("categorical", categorical, list(plan.categorical)),
+        ],
         remainder="drop",
         verbose_feature_names_out=False,
     )
@@ -140,7 +156,10 @@ def _tree_encoder(plan: FeaturePlan) -> Any:
         dtype=np.float64,
     )
     return ColumnTransformer(
-        [("numeric", "passthrough", list(plan.numeric)), ("categorical", encoder, list(plan.categorical))],
+        [
+            ("numeric", "passthrough", list(plan.numeric)),
+            ("categorical", encoder, list(plan.categorical)),
+        ],
         remainder="drop",
         verbose_feature_names_out=False,
     )
@@ -169,4 +188,6 @@ def _lightgbm(config: CandidateConfig, task: str, seed: int) -> Any:
         "n_jobs": 1,
         "verbose": -1,
     }
-    return lightgbm.LGBMClassifier(**params) if task == "binary" else lightgbm.LGBMRegressor(**params)
+    return (
+        lightgbm.LGBMClassifier(**params) if task == "binary" else lightgbm.LGBMRegressor(**params)
+    )

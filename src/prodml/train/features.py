@@ -69,7 +69,7 @@ def plan_features(
     return FeaturePlan(numeric=numeric, categorical=categorical, skipped=skipped)
 
 
-class FrameCoercer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class FrameCoercer(TransformerMixin, BaseEstimator):
     """Select the feature columns in training order and give them their training types.
 
     Numeric columns become float64 (unparseable values become missing, which the contract
@@ -112,7 +112,7 @@ def _as_category_text(series: pd.Series) -> pd.Series:
     elif pd.api.types.is_string_dtype(series.dtype):
         text = series.to_numpy(dtype=object, na_value="")
     else:
-        values = series.to_numpy(dtype=object, na_value=None)
+        values = series.astype(object).to_numpy()
         text = np.array([_canonical_text(v) for v in values], dtype=object)
     out = np.asarray(text, dtype=object)
     out[missing] = np.nan
