@@ -34,8 +34,9 @@ def test_train_registers_and_the_champion_scores(credit: Path) -> None:
     assert report.registered and report.champion and report.version == 1
     bundle = Project(credit).load_model("champion")
     frame = pd.read_csv(credit / "data" / "credit.csv").head(5)
-    proba = bundle.pipeline.predict_proba(frame)[:, 1]
+    proba = bundle.predict(frame)
     assert ((proba >= 0) & (proba <= 1)).all()
+    assert (bundle.decide(proba) == (proba >= bundle.decision_rule)).all()
     assert bundle.data_hash == report.data_hash
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,9 +13,13 @@ __all__ = ["emit_json", "error", "info", "progress", "stderr_console", "stdout_c
 
 
 def stdout_console() -> Any:
+    """Tables fit the terminal; piped into a file or a pager they are not squeezed to 80."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, soft_wrap=True, width=160)
+    return console
 
 
 def stderr_console() -> Any:

@@ -39,6 +39,28 @@ class ModelBundle:
     data_hash: str = ""
     format_version: int = BUNDLE_FORMAT_VERSION
 
+    def predict(self, frame: Any) -> Any:
+        """Scores for a frame of feature columns: P(positive) for binary, the value for regression.
+
+        The one scoring entry point (CLI, API, batch, monitoring), so that every consumer gets
+        the same post-processing of the fitted pipeline.
+        """
+        import numpy as np
+
+        if self.task == "binary":
+            return np.asarray(self.pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
+        return np.asarray(self.pipeline.predict(frame), dtype=np.float64)
+
+    def decide(self, scores: Any) -> Any:
+        """The business action: act when P(positive) reaches the threshold (binary), or the
+        prediction shifted by the value-optimal offset (regression)."""
+        import numpy as np
+
+        scores = np.asarray(scores, dtype=np.float64)
+        if self.task == "binary":
+            return scores >= self.decision_rule
+        return scores + self.decision_rule
+
     def to_bytes(self) -> bytes:
         import joblib
 
