@@ -1,0 +1,1 @@
+"""Retraining, champion vs challenger, and sequential A/B decisions."""
