@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 
 $(STAMP): $(BIN)/python constraints.txt pyproject.toml
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,export,ray]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -14,6 +14,8 @@ Usage::
 
 ``--lightgbm-params`` is a JSON list of parameter dicts (``benchmarks/train.py`` reads them from
 prodml's ``search_space`` in its own process and passes them, so this script imports no prodml).
+``--monotone`` maps features to +1 / -1: the directions of the project's monotonic behavioural
+tests, under which prodml trains LightGBM (``monotone_constraints``).
 Prints one JSON line: chosen candidate, threshold, holdout ROC AUC and value per decision.
 """
 
@@ -87,7 +89,12 @@ def linear_pipeline(numeric: list[str], categorical: list[str], c: float) -> Pip
     return Pipeline([("encode", encode), ("model", model)])
 
 
-def lightgbm_pipeline(numeric: list[str], categorical: list[str], params: dict[str, Any]) -> Any:
+def lightgbm_pipeline(
+    numeric: list[str],
+    categorical: list[str],
+    params: dict[str, Any],
+    monotone: dict[str, int] | None = None,
+) -> Any:
     encode = ColumnTransformer(
         [
             ("numeric", "passthrough", numeric),
@@ -103,6 +110,9 @@ def lightgbm_pipeline(numeric: list[str], categorical: list[str], params: dict[s
             ),
         ]
     )
+    constraints = [int((monotone or {}).get(c, 0)) for c in numeric] + [0] * len(categorical)
+    if any(constraints):  # the project's monotonic behavioural tests, as prodml imposes them
+        params = {**params, "monotone_constraints": constraints}
     model = LGBMClassifier(
         **params,
         random_state=SEED,
@@ -137,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("data", help="the credit CSV")
     parser.add_argument("--lightgbm-params", help="JSON list of LightGBM parameter dicts")
+    parser.add_argument("--monotone", help='JSON {"feature": 1 or -1}: LightGBM directions')
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
@@ -169,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(train, y_train)
     )
 
+    monotone = json.loads(args.monotone) if args.monotone else None
     lightgbm_params = (
         json.loads(args.lightgbm_params) if args.lightgbm_params else [LIGHTGBM_DEFAULT]
     )
@@ -180,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, c in enumerate(LINEAR_C, start=1)
     ]
     candidates += [
-        ("lightgbm", f"lightgbm#{i}", lightgbm_pipeline(numeric, categorical, params))
+        ("lightgbm", f"lightgbm#{i}", lightgbm_pipeline(numeric, categorical, params, monotone))
         for i, params in enumerate(lightgbm_params, start=1)
     ]
 

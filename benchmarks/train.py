@@ -107,8 +107,21 @@ def run_prodml(prodml: Path, example: Path) -> Timing:
         return timed([str(prodml), "train", "-p", str(project), "--json"], ok_codes=(0, 3))
 
 
-def run_reference(python: Path, data: Path, configs: list[dict[str, Any]]) -> Timing:
-    return timed([str(python), str(REFERENCE), str(data), "--lightgbm-params", json.dumps(configs)])
+def monotone_directions(spec: dict[str, Any]) -> dict[str, int]:
+    """The directions prodml imposes on LightGBM: the enforced monotonic behavioural tests."""
+    out: dict[str, int] = {}
+    for test in spec.get("evaluation", {}).get("behaviour", []) or []:
+        check = test.get("monotonic") if isinstance(test, dict) else None
+        if check and check.get("enforce", True):
+            out[check["feature"]] = 1 if check["direction"] == "increasing" else -1
+    return out
+
+
+def run_reference(
+    python: Path, data: Path, configs: list[dict[str, Any]], monotone: dict[str, int]
+) -> Timing:
+    command = [str(python), str(REFERENCE), str(data), "--lightgbm-params", json.dumps(configs)]
+    return timed([*command, "--monotone", json.dumps(monotone)])
 
 
 def _cv_seconds(timing: Timing, label: str, *, ours: bool) -> float:
@@ -131,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     spec = check_example(EXAMPLE)
     configs = lightgbm_configs(spec["evaluation"]["seed"], spec["training"]["search_budget"])
+    monotone = monotone_directions(spec)
     prodml, python = args.venv / "bin" / "prodml", args.venv / "bin" / "python"
     data = EXAMPLE / spec["data"]["source"]
 
@@ -138,12 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} at start")
     for _ in range(args.warmup):
         run_prodml(prodml, EXAMPLE)
-        run_reference(python, data, configs)
+        run_reference(python, data, configs, monotone)
     ours: list[Timing] = []
     theirs: list[Timing] = []
     for i in range(1, args.repeat + 1):
         ours.append(run_prodml(prodml, EXAMPLE))
-        theirs.append(run_reference(python, data, configs))
+        theirs.append(run_reference(python, data, configs, monotone))
         print(
             f"  run {i}: prodml {ours[-1].seconds:6.2f} s (cpu {ours[-1].cpu_seconds:5.2f})"
             f"   reference {theirs[-1].seconds:6.2f} s (cpu {theirs[-1].cpu_seconds:5.2f})"

@@ -10,11 +10,15 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from prodml import Project
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PRODML = Path(sys.executable).with_name("prodml")
@@ -64,6 +68,15 @@ def example(tmp_path: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each bundled example trained once per session, on demand (``trained.copy`` before
+    changing one); see ``tests.serve.conftest.TrainedExamples``."""
+    from tests.serve.conftest import TrainedExamples
+
+    return TrainedExamples(tmp_path_factory.mktemp("trained"))
+
+
+@pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[Engine]:
     """An AUTOCOMMIT engine on the ``postgres`` database, for CREATE/DROP DATABASE."""
     engine = create_engine(
@@ -103,3 +116,19 @@ def postgres_url(postgres_admin: Engine) -> Iterator[str]:
                 {"name": name},
             )
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="session")
+def loans_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A small binary project, trained and registered once per session (explain, report)."""
+    from tests.trained import make_project
+
+    return make_project(tmp_path_factory.mktemp("loans"), "binary")
+
+
+@pytest.fixture(scope="session")
+def prices_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A small regression project, trained and registered once per session."""
+    from tests.trained import make_project
+
+    return make_project(tmp_path_factory.mktemp("prices"), "regression")

@@ -9,24 +9,33 @@
     │   │   └── ExpressionError      a value expression that is not safe arithmetic
     │   ├── DataError                bad or unreadable data (file, column, the fix)
     │   ├── StoreError               the store cannot be reached or opened
-    │   └── NotFoundError            an unknown run, model version or alias
-    └── NotRegisteredError           exit 3 (training finished but the success criterion failed)
+    │   ├── NotFoundError            an unknown run, model version or alias
+    │   └── RequestError             an HTTP request the API cannot serve as sent (see ``code``)
+    │       └── AuthError            a missing or wrong bearer token
+    ├── UnavailableError             the server cannot answer yet (model loading, shutting down)
+    ├── NotRegisteredError           exit 3 (training finished but the success criterion failed)
+    └── DataRejectedError            exit 4 (validation finished but rejected too many rows)
 
-The CLI maps these to exit codes in one place (``prodml.cli.main``); the HTTP API will do the same
-in its own single place. Third-party errors are translated at the boundary with ``raise ... from``.
+The CLI maps these to exit codes in one place (``prodml.cli.main``); the HTTP API maps them to
+statuses in its own single place (``prodml.serve._errors``). Third-party errors are translated at
+the boundary with ``raise ... from``.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuthError",
     "DataError",
+    "DataRejectedError",
     "ExpressionError",
     "IntegrityError",
     "NotFoundError",
     "NotRegisteredError",
     "ProdmlError",
+    "RequestError",
     "SpecError",
     "StoreError",
+    "UnavailableError",
     "UserError",
 ]
 
@@ -83,6 +92,28 @@ class NotFoundError(UserError):
     """A run, model version or alias that the store does not hold."""
 
 
+class RequestError(UserError):
+    """An HTTP request that cannot be served as sent: malformed, too large, no valid record.
+
+    ``code`` is a short, stable, machine-readable reason (``malformed_json``, ``too_large``,
+    ``no_valid_records``...) that clients can branch on; the API turns it into a status.
+    """
+
+    def __init__(
+        self, message: str, *, code: str, where: str | None = None, fix: str | None = None
+    ) -> None:
+        self.code = code
+        super().__init__(message, where=where, fix=fix)
+
+
+class AuthError(RequestError):
+    """A missing or wrong bearer token, or an endpoint whose token is not configured."""
+
+
+class UnavailableError(ProdmlError):
+    """The server is up but cannot answer yet: the model is loading, or it is shutting down."""
+
+
 class NotRegisteredError(ProdmlError):
     """Training completed, but the model failed the project's success criterion.
 
@@ -91,3 +122,14 @@ class NotRegisteredError(ProdmlError):
     """
 
     exit_code = 3
+
+
+class DataRejectedError(ProdmlError):
+    """Validation completed, but more rows were rejected than ``data.validation`` allows.
+
+    The report is printed (and the quarantine file written) before this is raised; the distinct
+    exit code lets a pipeline stop a bad batch before it is scored, without mistaking it for a
+    broken command.
+    """
+
+    exit_code = 4

@@ -19,18 +19,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from prodml.errors import ExpressionError, SpecError
 from prodml.expressions import Expression, parse_expression
+from prodml.filters import Filter, parse_filter
 
 __all__ = [
     "SPEC_FILENAME",
+    "AlertRule",
+    "AlertSink",
+    "BehaviourTest",
     "BinaryOutcome",
     "DataSection",
     "EvaluationSection",
+    "MonitoringSection",
     "Problem",
+    "RepairPolicy",
+    "ServingSection",
     "Spec",
     "SqlSource",
     "StoreSection",
     "SuccessSection",
     "TrainingSection",
+    "ValidationSection",
     "load_spec",
     "parse_spec",
 ]
@@ -91,6 +99,11 @@ class Problem(_Section):
         default=None, description="The target value that counts as positive (binary only)."
     )
     unit: str = "value"
+    entity: str | None = Field(
+        default=None,
+        description="What one row is, e.g. applicant: explanations then read "
+        "'Income 80 is lower than 85% of applicants'.",
+    )
     value: OutcomeValues = OutcomeValues()
 
     @model_validator(mode="after")
@@ -161,12 +174,87 @@ class SqlSource(_Section):
     query: str
 
 
+MissingRepair = Literal["auto", "pass", "impute_median", "impute_mode", "impute_constant", "reject"]
+RangeRepair = Literal["clip", "pass", "reject"]
+UnseenRepair = Literal["unknown", "impute_mode", "reject"]
+InfiniteRepair = Literal["reject", "clip", "missing"]
+
+
+class RepairPolicy(_Section):
+    """How a bad value in one column is repaired at inference; unset fields use the defaults.
+
+    ``missing``: ``auto`` (leave it missing when training had missing values in the column, as
+    the model learned to handle them; otherwise impute the training median or most frequent
+    category), ``pass``, ``impute_median``, ``impute_mode``, ``impute_constant`` (with
+    ``fill_value``) or ``reject``. ``out_of_range`` (a number beyond the training range widened
+    by ``data.validation.range_tolerance``): ``clip`` to that range, ``pass`` or ``reject``.
+    ``unseen`` (a category not seen in training): ``unknown`` (a level the model treats as
+    unknown), ``impute_mode`` or ``reject``. ``infinite`` (+-inf): ``reject``, ``clip`` or
+    ``missing`` (then the missing policy applies). Wrong types, oversized text and missing
+    columns cannot be repaired: they are always rejected.
+    """
+
+    missing: MissingRepair | None = None
+    out_of_range: RangeRepair | None = None
+    unseen: UnseenRepair | None = None
+    infinite: InfiniteRepair | None = None
+    fill_value: float | str | None = Field(
+        default=None, description="The constant that missing: impute_constant fills in."
+    )
+
+    @model_validator(mode="after")
+    def _fill_value_with_constant(self) -> RepairPolicy:
+        if self.missing == "impute_constant" and self.fill_value is None:
+            raise ValueError(
+                "missing: impute_constant needs fill_value (e.g. fill_value: 0 or fill_value: rent)"
+            )
+        if self.fill_value is not None and self.missing not in (None, "impute_constant"):
+            raise ValueError(
+                f"fill_value is only used with missing: impute_constant (missing is {self.missing})"
+            )
+        return self
+
+
+class ValidationSection(_Section):
+    """How new data is judged against the model's contract (prodml validate, API, batch)."""
+
+    defaults: RepairPolicy = Field(
+        default=RepairPolicy(),
+        description="Repair policy of every column not named in data.repairs; unset fields are "
+        "missing: auto, out_of_range: clip, unseen: unknown, infinite: reject.",
+    )
+    range_tolerance: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=100.0,
+        description="A number is out of range beyond the training [min, max] widened by this "
+        "share of (max - min) on each side.",
+    )
+    max_string_length: int = Field(
+        default=1000,
+        ge=1,
+        description="Longest text accepted in a feature column (longer is rejected); the limit "
+        "is at least twice the longest text seen in training.",
+    )
+    max_rejected_share: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="prodml validate exits 4 when more than this share of rows is rejected.",
+    )
+
+
 class DataSection(_Section):
     source: str | SqlSource
     id_column: str | None = None
     time_column: str | None = None
     include: list[str] | None = None
     exclude: list[str] = []
+    repairs: dict[str, RepairPolicy] = Field(
+        default={},
+        description="Per-column repair policies at inference, overriding validation.defaults.",
+    )
+    validation: ValidationSection = ValidationSection()
 
     @field_validator("source")
     @classmethod
@@ -176,11 +264,159 @@ class DataSection(_Section):
         return value
 
 
+class MonotonicCheck(_Section):
+    """The score must not move against ``direction`` as ``feature`` rises (other inputs fixed)."""
+
+    feature: str
+    direction: Literal["increasing", "decreasing"]
+    tolerance: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="Largest allowed move the wrong way, in score units; default 0.01 "
+        "(probability) or 1% of the target's standard deviation (regression).",
+    )
+    blocking: bool = True
+    enforce: bool = Field(
+        default=True,
+        description="Train LightGBM candidates under this direction (monotone constraints).",
+    )
+
+
+class InvariantCheck(_Section):
+    """The score must not change when ``feature`` takes any other value (other inputs fixed)."""
+
+    feature: str
+    tolerance: float | None = Field(default=None, ge=0.0)
+    blocking: bool = True
+
+
+BEHAVIOUR_METRICS = (
+    "value_per_decision",
+    "roc_auc",
+    "pr_auc",
+    "precision",
+    "recall",
+    "f1",
+    "accuracy",
+    "brier",
+    "log_loss",
+    "acted_share",
+    "mae",
+    "rmse",
+    "r2",
+    "bias",
+    "mape",
+)
+
+
+class MinPerformanceCheck(_Section):
+    """A metric on the held-out rows of a named edge case must stay within bounds."""
+
+    edge_case: str
+    metric: str = "value_per_decision"
+    at_least: float | None = None
+    at_most: float | None = None
+    blocking: bool = True
+
+    @model_validator(mode="after")
+    def _bounds(self) -> MinPerformanceCheck:
+        if self.metric not in BEHAVIOUR_METRICS:
+            raise ValueError(
+                f"min_performance.metric {self.metric!r} is not one of "
+                + ", ".join(BEHAVIOUR_METRICS)
+            )
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("min_performance needs at_least or at_most (or both)")
+        return self
+
+
+class BehaviourTest(_Section):
+    """One behavioural expectation: exactly one of monotonic, invariant, min_performance."""
+
+    monotonic: MonotonicCheck | None = None
+    invariant: InvariantCheck | None = None
+    min_performance: MinPerformanceCheck | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BehaviourTest:
+        given = [k for k in BEHAVIOUR_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "each behaviour test is exactly one of monotonic, invariant, min_performance "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in BEHAVIOUR_KINDS if getattr(self, k) is not None)
+
+    @property
+    def check(self) -> MonotonicCheck | InvariantCheck | MinPerformanceCheck:
+        check = getattr(self, self.kind)
+        assert check is not None
+        return check
+
+
+BEHAVIOUR_KINDS = ("monotonic", "invariant", "min_performance")
+
+
 class EvaluationSection(_Section):
     holdout: float = Field(default=0.2, gt=0.0, lt=0.6)
     folds: int = Field(default=5, ge=2, le=20)
     seed: int = 42
     segments: list[str] = []
+    min_segment_rows: int = Field(
+        default=30, ge=5, description="Fewest rows for a segment, edge case or slice to be tested."
+    )
+    edge_cases: dict[str, str] = Field(
+        default={},
+        description='Named row filters, e.g. young_big_loans: "Age < 25 and Amount > 2000".',
+    )
+    behaviour: list[BehaviourTest] = []
+    allow_behaviour_failures: bool = Field(
+        default=False, description="Register even when a blocking behavioural test fails."
+    )
+    calibration: Literal["auto", "none", "sigmoid", "isotonic"] = "auto"
+    confidence: float = Field(default=0.95, ge=0.5, lt=1.0)
+    bootstrap: int = Field(default=1000, ge=100, le=20000, description="Bootstrap resamples.")
+    significance: float = Field(
+        default=0.05, gt=0.0, lt=0.5, description="Level for segment flags and slice discovery."
+    )
+    gap_tolerance: float = Field(
+        default=0.1,
+        gt=0.0,
+        le=1.0,
+        description="Train/CV/held-out gap flagged above this share of the headroom (value) "
+        "or this much ROC AUC / R-squared.",
+    )
+    weak_slices: int = Field(default=10, ge=0, le=100, description="Weak slices listed; 0: none.")
+    slice_bins: int = Field(default=4, ge=2, le=10, description="Quantile bins per number.")
+
+    @field_validator("edge_cases")
+    @classmethod
+    def _parse_filters(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            parse_filter(text, where=f"evaluation.edge_cases.{name}")
+        return value
+
+    @model_validator(mode="after")
+    def _known_edge_cases(self) -> EvaluationSection:
+        for i, test in enumerate(self.behaviour):
+            check = test.min_performance
+            if check is not None and check.edge_case not in self.edge_cases:
+                known = ", ".join(self.edge_cases) or "none defined"
+                raise ValueError(
+                    f"behaviour[{i}].min_performance.edge_case {check.edge_case!r} is not in "
+                    f"evaluation.edge_cases ({known})"
+                )
+        return self
+
+    def edge_case_filters(self) -> dict[str, Filter]:
+        return {
+            name: parse_filter(text, where=f"evaluation.edge_cases.{name}")
+            for name, text in self.edge_cases.items()
+        }
 
 
 class TrainingSection(_Section):
@@ -213,6 +449,185 @@ class StoreSection(_Section):
     )
 
 
+class ServingSection(_Section):
+    """How ``prodml serve`` routes traffic, guards itself and writes its prediction log.
+
+    Every field is optional. Aliases (which version is champion, challenger, shadow) live in the
+    registry, not here: they move with ``prodml promote`` / ``prodml rollback`` while serving.
+    """
+
+    challenger_share: float = Field(
+        default=0.1,
+        gt=0.0,
+        lt=1.0,
+        description="Share of entities routed to the challenger when promote gives no --share.",
+    )
+    shadow: bool = Field(
+        default=True, description="Score every request with the shadow model, off the response."
+    )
+    max_batch_size: int = Field(
+        default=1000, ge=1, le=100_000, description="Most records accepted in one request."
+    )
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        le=1024**3,
+        description="Largest request body accepted, in bytes (413 above it).",
+    )
+    log_flush_interval_s: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=60.0,
+        description="How often the prediction log's write-ahead file is fsynced.",
+    )
+    log_segment_interval_s: float = Field(
+        default=60.0,
+        gt=0.0,
+        le=3600.0,
+        description="How often buffered log rows become a Parquet segment.",
+    )
+    log_segment_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="Rows that trigger a Parquet segment before the interval.",
+    )
+    alias_poll_interval_s: float = Field(
+        default=0.25,
+        gt=0.0,
+        le=10.0,
+        description="How often the server checks the registry for alias moves.",
+    )
+
+
+WINDOW_PATTERN = r"^[1-9][0-9]*[mhdw]$"
+DriftMethod = Literal["auto", "psi", "jensen_shannon", "wasserstein", "ks", "chi_square"]
+ALERT_METRICS = (
+    "value_per_decision",
+    "estimated_value_per_decision",
+    "roc_auc",
+    "estimated_roc_auc",
+    "labelled_share",
+    "drift_share",
+    "prediction_drift",
+    "domain_auc",
+    "rejected_share",
+    "repaired_share",
+    "missing_share",
+    "unseen_share",
+    "duplicate_ids",
+    "volume_ratio",
+    "requests",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+)
+
+
+class DriftColumn(_Section):
+    """Drift settings of one column, overriding ``monitoring.drift``'s defaults."""
+
+    method: DriftMethod = "auto"
+    threshold: float | None = Field(
+        default=None, gt=0.0, description="Effect size at or above which the column drifted."
+    )
+    alpha: float | None = Field(default=None, gt=0.0, lt=1.0)
+    ignore: bool = False
+
+
+class DriftSection(_Section):
+    """When a column has drifted: an effect size at or above its threshold AND a significant
+    test (KS for numbers, chi-square for categories). ``auto``: normalised Wasserstein (0.1 of a
+    reference standard deviation) for numbers, Jensen-Shannon distance (0.1) for categories."""
+
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+    min_rows: int = Field(default=100, ge=10, description="Fewest rows a window needs to judge.")
+    dataset_share: float = Field(
+        default=0.3,
+        gt=0.0,
+        le=1.0,
+        description="The dataset drifted when this importance-weighted share of columns did.",
+    )
+    domain_classifier: bool = True
+    domain_max_rows: int = Field(default=20_000, ge=200, le=1_000_000)
+    columns: dict[str, DriftColumn] = {}
+
+
+class AlertRule(_Section):
+    """``metric`` ``above`` / ``below`` a number, or ``drop`` (a share) below the reference,
+    in ``for_windows`` consecutive windows."""
+
+    name: str | None = None
+    metric: str
+    above: float | None = None
+    below: float | None = None
+    drop: float | None = Field(default=None, gt=0.0, le=10.0)
+    severity: Literal["info", "warning", "critical"] = "warning"
+    for_windows: int = Field(default=1, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> AlertRule:
+        if self.metric not in ALERT_METRICS:
+            raise ValueError(
+                f"alert metric {self.metric!r} is not one of " + ", ".join(ALERT_METRICS)
+            )
+        given = [k for k in ("above", "below", "drop") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an alert rule takes exactly one of above, below, drop "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        if self.drop is not None:
+            return f"{self.metric} drops {self.drop:.0%} below reference"
+        if self.above is not None:
+            return f"{self.metric} > {self.above:g}"
+        return f"{self.metric} < {self.below:g}"
+
+
+class AlertSink(_Section):
+    """Where alerts go: ``console`` (stderr), ``file`` (JSON lines at ``path``) or ``webhook``
+    (POST JSON to ``url``; ``PRODML_WEBHOOK_TOKEN`` is sent as a bearer token when set)."""
+
+    type: Literal["console", "file", "webhook"]
+    path: str | None = None
+    url: str | None = None
+    timeout_s: float = Field(default=5.0, gt=0.0, le=120.0)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff_s: float = Field(default=0.5, ge=0.0, le=60.0)
+
+    @model_validator(mode="after")
+    def _target(self) -> AlertSink:
+        if self.type == "file" and not self.path:
+            raise ValueError("a file sink needs path: (e.g. path: alerts.jsonl)")
+        if self.type == "webhook" and not (self.url or "").startswith(("http://", "https://")):
+            raise ValueError("a webhook sink needs url: http://... or https://...")
+        return self
+
+
+class MonitoringSection(_Section):
+    """``prodml monitor``: windows, drift thresholds, alert rules and sinks (all optional)."""
+
+    window: str = Field(default="1d", pattern=WINDOW_PATTERN, description="e.g. 1h, 1d, 1w")
+    model: str = Field(default="champion", description="Version or alias monitored.")
+    drift: DriftSection = DriftSection()
+    volume_tolerance: float = Field(
+        default=3.0,
+        gt=1.0,
+        description="A window with more than this many times, or less than 1/this, the median "
+        "rows of the other windows is a volume anomaly.",
+    )
+    bootstrap: int = Field(default=500, ge=100, le=20_000)
+    alerts: list[AlertRule] | None = Field(
+        default=None, description="Alert rules; unset: the defaults listed in the README."
+    )
+    sinks: list[AlertSink] = [AlertSink(type="console")]
+
+
 class Spec(_Section):
     name: str | None = Field(
         default=None, description="Project name in a shared store; defaults to the folder name."
@@ -222,11 +637,21 @@ class Spec(_Section):
     data: DataSection
     evaluation: EvaluationSection = EvaluationSection()
     training: TrainingSection = TrainingSection()
+    serving: ServingSection = ServingSection()
+    monitoring: MonitoringSection = MonitoringSection()
     store: StoreSection = StoreSection()
 
     def content_hash(self) -> str:
-        """Hash of the meaning, not the text: comments and key order do not change it."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Hash of the meaning, not the text: comments and key order do not change it.
+
+        The serving and monitoring sections are left out: they do not change the model.
+        Nor do ``data.repairs`` and ``data.validation``, which judge new data at inference.
+        """
+        meaning = self.model_dump(
+            mode="json",
+            exclude={"serving": True, "monitoring": True, "data": {"repairs", "validation"}},
+        )
+        payload = json.dumps(meaning, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def require_business_value(self, where: str = SPEC_FILENAME) -> None:
@@ -327,6 +752,6 @@ def _fix_hint(exc: ValidationError) -> str:
     if "extra_forbidden" in kinds:
         return (
             "remove or rename the unknown keys; sections are problem, success, data, "
-            "evaluation, training, store"
+            "evaluation, training, serving, monitoring, store"
         )
     return "correct the fields listed above; see the project-file reference in the README"

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from prodml.data import (
     HASH_BATCH_ROWS,
+    SnapshotHasher,
+    canonical_batch,
     canonicalize,
     content_hash,
     frame_from_snapshot,
+    hash_source,
+    iter_source_batches,
     load_source,
     read_snapshot_parquet,
     snapshot_to_parquet_bytes,
@@ -157,3 +163,68 @@ def test_training_frame_is_the_same_whatever_the_source_order(
     assert list(a.columns) == sorted(table_with_gaps.columns)
     assert a["Income"].isna().sum() == 2
     assert str(a["applied_on"].dt.tz) == "UTC"
+
+
+# -- streaming hash (scheme prodml.snapshot/2) ------------------------------------------------
+
+
+@pytest.fixture
+def files(table_with_gaps: pd.DataFrame, tmp_path: Path) -> Path:
+    frame = table_with_gaps.assign(Children=pd.array([1, None, 2] * 20, dtype="Int64"))
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.sample(frac=1.0, random_state=5).to_parquet(tmp_path / "shuffled.parquet")
+    (tmp_path / "folder").mkdir()
+    frame.iloc[:25].to_parquet(tmp_path / "folder" / "part-0.parquet")
+    frame.iloc[25:].to_parquet(tmp_path / "folder" / "part-1.parquet")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.parquet", "shuffled.parquet", "folder"])
+@pytest.mark.parametrize("batch_rows", [7, 65_536])
+def test_a_streamed_file_hashes_as_its_snapshot(files: Path, name: str, batch_rows: int) -> None:
+    expected = take_snapshot(load_source("t.parquet", base_dir=files))
+    digest = hash_source(name, base_dir=files, batch_rows=batch_rows)
+    assert digest.hash == expected.hash
+    assert digest.rows == expected.rows
+    assert digest.columns == expected.columns
+
+
+def test_streaming_reads_batches_not_the_whole_file(files: Path) -> None:
+    batches = list(iter_source_batches("t.parquet", base_dir=files, batch_rows=7))
+    assert len(batches) == 9 and max(b.num_rows for b in batches) == 7
+
+
+def test_gaps_in_only_some_batches_do_not_change_the_type_or_hash() -> None:
+    frame = pd.DataFrame({"n": pd.array([None, 1, 2, 3, 4, 5], dtype="Int64")})
+    whole = take_snapshot(frame)
+    assert whole.columns == {"n": "float64"}, "integers with gaps are held as floats"
+    hasher = SnapshotHasher()
+    for batch in pa.Table.from_pandas(frame, preserve_index=False).to_batches(max_chunksize=2):
+        hasher.update(canonical_batch(batch))
+    assert hasher.hexdigest() == whole.hash
+    assert hasher.column_types() == whole.columns
+
+
+def test_values_stay_tied_to_their_rows() -> None:
+    a = pd.DataFrame({"x": [1, 2], "s": ["a", "b"]})
+    b = pd.DataFrame({"x": [1, 2], "s": ["b", "a"]})
+    assert take_snapshot(a).hash != take_snapshot(b).hash
+    duplicated = pd.concat([a, a.iloc[:1]])
+    assert take_snapshot(duplicated).hash != take_snapshot(a).hash, "a repeated row counts"
+
+
+def test_snapshots_stored_under_the_first_scheme_still_verify() -> None:
+    # written by prodml before streaming hashes: no scheme in the file, sha256 of sorted rows
+    legacy = pd.DataFrame({"x": [3, 1, 2], "s": ["b", None, "a"], "f": [0.5, np.nan, -1.0]})
+    table = canonicalize(legacy).replace_schema_metadata(
+        {b"prodml.snapshot.hash": LEGACY_HASH.encode()}
+    )
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    snapshot = read_snapshot_parquet(sink.getvalue(), expected_hash=LEGACY_HASH)
+    assert snapshot.hash == LEGACY_HASH
+    assert take_snapshot(legacy).hash != LEGACY_HASH, "new snapshots use the new scheme"
+
+
+LEGACY_HASH = "0e8f2045f408698a9117207d6f34f351fc617a34cb7fc287262dc7ec3a16f642"

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 internal error or a refused (tampered) artifact; 2 bad input the user can
 fix (project file, data, arguments, unreachable store); 3 training finished but the model did not
-meet the project's success criterion, so no version was registered.
+meet the project's success criterion, so no version was registered; 4 ``prodml validate`` rejected
+more rows than ``data.validation.max_rejected_share`` allows.
 
 Only typer is imported here; each command imports what it needs when it runs, so that
 ``prodml --help`` starts fast.
@@ -14,8 +15,20 @@ import sys
 
 import typer
 
+from prodml.cli import alerts as alerts_command
+from prodml.cli import data as data_command
+from prodml.cli import evaluate as evaluate_command
+from prodml.cli import explain as explain_command
+from prodml.cli import export as export_command
+from prodml.cli import feedback as feedback_command
 from prodml.cli import init as init_command
-from prodml.cli import listing, train
+from prodml.cli import lineage as lineage_command
+from prodml.cli import listing, registry, train
+from prodml.cli import monitor as monitor_command
+from prodml.cli import report as report_command
+from prodml.cli import score as score_command
+from prodml.cli import serve as serve_command
+from prodml.cli import validate as validate_command
 
 app = typer.Typer(
     name="prodml",
@@ -30,6 +43,21 @@ app.command("init")(init_command.init)
 app.command("train")(train.train)
 app.command("runs")(listing.runs)
 app.command("models")(listing.models)
+app.command("serve")(serve_command.serve)
+app.command("score")(score_command.score)
+app.command("export")(export_command.export)
+app.command("promote")(registry.promote)
+app.command("rollback")(registry.rollback)
+app.command("evaluate")(evaluate_command.evaluate)
+app.command("explain")(explain_command.explain)
+app.command("report")(report_command.report)
+app.command("card")(report_command.card)
+app.command("validate")(validate_command.validate)
+app.add_typer(data_command.app, name="data")
+app.command("lineage")(lineage_command.lineage)
+app.command("feedback")(feedback_command.feedback)
+app.command("monitor")(monitor_command.monitor)
+app.command("alerts")(alerts_command.alerts)
 
 
 def run() -> None:

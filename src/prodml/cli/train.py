@@ -55,6 +55,8 @@ def report_payload(report: TrainReport) -> dict[str, Any]:
         "chosen": outcome.chosen.config.label,
         "decision_rule": outcome.decision_rule,
         "holdout": outcome.holdout,
+        "calibration": outcome.calibrator.method,
+        "evaluation": outcome.evaluation.to_dict() if outcome.evaluation else None,
         "candidates": [{**c.summary(), "seconds": round(c.seconds, 3)} for c in outcome.candidates],
         "selection_notes": outcome.selection_notes,
         "reasons": outcome.reasons,
@@ -115,6 +117,10 @@ def print_report(report: TrainReport, *, unit: str) -> None:
             f"FP {metrics['fp']}, TN {metrics['tn']}, FN {metrics['fn']}",
             markup=False,
         )
+    if outcome.evaluation is not None:
+        from prodml.cli.evaluate import print_summary
+
+        print_summary(outcome.evaluation, console)
     for reason in outcome.reasons:
         console.print(f"  success: {reason}", markup=False)
     if report.registered:

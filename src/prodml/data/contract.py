@@ -43,6 +43,7 @@ __all__ = [
     "ColumnContract",
     "Contract",
     "category_keys",
+    "category_text",
     "infer_contract",
 ]
 
@@ -211,6 +212,56 @@ def category_keys(column: pd.Series) -> pd.Series:
     else:
         keys = values.astype("str")
     return keys.reindex(column.index)
+
+
+def category_text(series: pd.Series) -> pd.Series:
+    """The text every fitted pipeline encodes a categorical value as; missing stays NaN.
+
+    The one implementation shared by :class:`~prodml.train.features.FrameCoercer` (the first
+    step of every pipeline) and the inference validator, so "is this category known?" is decided
+    on exactly the text the model's encoder will see: ``1.0`` from a float column and ``1`` from
+    JSON are both ``"1"``, booleans are ``"true"``/``"false"``. Vectorised per dtype; a pandas
+    categorical is converted through its (few) categories; only object columns of mixed Python
+    values are converted value by value.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = pd.Series(dtype.categories.to_numpy(dtype=object), dtype=object)
+        texts = category_text(categories).to_numpy(dtype=object)
+        codes = series.cat.codes.to_numpy()
+        out = np.where(codes >= 0, texts[np.maximum(codes, 0)] if len(texts) else np.nan, np.nan)
+        return pd.Series(out.astype(object), index=series.index, dtype=object)
+    missing = series.isna().to_numpy()
+    if is_bool_dtype(dtype):
+        text = np.where(series.to_numpy(dtype=bool, na_value=False), "true", "false")
+    elif is_numeric_dtype(dtype):
+        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(numbers) & (numbers == np.round(numbers))
+            whole &= np.abs(numbers) < 2.0**63
+        # 1.0 from a float column and 1 from JSON must be the same category
+        text = np.where(
+            whole, np.where(whole, numbers, 0).astype(np.int64).astype(str), numbers.astype(str)
+        )
+    elif pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        text = series.to_numpy(dtype=object, na_value="")
+    else:
+        values = series.astype(object).to_numpy()
+        text = np.array([_value_text(v) for v in values], dtype=object)
+    out = np.asarray(text, dtype=object)
+    out[missing] = np.nan
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    try:
+        return str(value)
+    except Exception:  # a hostile __str__ must not crash validation or scoring
+        return f"<unprintable {type(value).__name__}>"
 
 
 def _column_contract(name: str, column: pd.Series, kind: ColumnKind) -> ColumnContract:

@@ -9,6 +9,13 @@ compression settings.
 
 The canonical table is also what training reads (:func:`frame_from_snapshot`): with rows and
 columns in a fixed order, the same data trains the same model whatever the order of the source.
+
+The hash itself no longer needs the sorted table: scheme ``prodml.snapshot/2``
+(:mod:`prodml.data.snapshot_hash`) is an order-independent sum of per-row hashes, computed batch
+by batch, so :func:`prodml.data.hash_source` hashes a multi-gigabyte file in bounded memory and
+gets the same hash as :func:`take_snapshot` on the same data loaded whole. Snapshots stored under
+the first scheme (``prodml.snapshot/1``, a sha256 over the sorted table) still verify: the
+Parquet file records which scheme hashed it.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prodml.data.snapshot_hash import HASH_BATCH_ROWS, SCHEME, SnapshotHasher
 from prodml.errors import DataError, IntegrityError
 
 if TYPE_CHECKING:
@@ -31,7 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HASH_BATCH_ROWS",
+    "SCHEME",
     "Snapshot",
+    "canonical_batch",
     "canonicalize",
     "content_hash",
     "frame_from_snapshot",
@@ -40,10 +50,11 @@ __all__ = [
     "take_snapshot",
 ]
 
-HASH_BATCH_ROWS = 65_536
 _ENCODING = b"prodml.snapshot/1\n"
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 _META_HASH = b"prodml.snapshot.hash"
+_META_SCHEME = b"prodml.snapshot.scheme"
+_V1_BATCH_ROWS = 65_536
 _EXACT_FLOAT_INT = 2**53
 _CANONICAL_NAMES: dict[pa.DataType, str] = {
     pa.int64(): "int64",
@@ -106,24 +117,53 @@ def canonicalize(df: pd.DataFrame) -> pa.Table:
 
 
 def content_hash(table: pa.Table) -> str:
-    """SHA-256 of a canonical table, streamed over fixed-size row slices.
+    """The ``prodml.snapshot/2`` hash of a canonical table (see :mod:`prodml.data.snapshot_hash`).
 
-    The byte encoding (version 1) is fixed here, independent of Arrow, Parquet and numpy
-    versions, so a hash recorded today verifies tomorrow:
+    Row order and chunking do not change it; the table is fed to the hasher in slices of
+    :data:`HASH_BATCH_ROWS` rows. Raises ValueError for a table that is not canonical.
+    """
+    for f in table.schema:
+        _type_name(f.type, f.name)
+    hasher = SnapshotHasher()
+    if table.num_columns == 0 or table.num_rows == 0:
+        hasher.update(table.slice(0, 0))
+    for offset in range(0, table.num_rows, HASH_BATCH_ROWS):
+        hasher.update(table.slice(offset, HASH_BATCH_ROWS))
+    return hasher.hexdigest()
 
-    1. the tag ``prodml.snapshot/1\\n``;
-    2. a header: its length as 8-byte little-endian, then compact UTF-8 JSON
-       ``{"columns":[[name,type],...],"rows":N}`` with the type names of :attr:`Snapshot.columns`;
-    3. for each slice of :data:`HASH_BATCH_ROWS` rows, for each column in table order:
 
-       * validity: byte ``0`` when the slice has no missing value, otherwise byte ``1`` then the
-         validity bits packed little-endian (1 = present);
-       * values, with missing slots zeroed: ``int64``, ``timestamp``, ``duration``, ``time64`` as
-         8-byte little-endian integers; ``float64`` as 8-byte little-endian IEEE-754 (one NaN
-         pattern); ``bool`` as one byte each; ``string``/``binary`` as the 8-byte little-endian
-         length of every value, then their bytes (UTF-8) concatenated; ``null`` as nothing.
+def canonical_batch(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    """One batch of a source in canonical types (rows not sorted), ready for the hasher.
 
-    Slices are positions in the table, not its chunks, so chunking does not change the hash.
+    Columns are made canonical one by one as :func:`canonicalize` does; an integer column's type
+    name is settled by the hasher over all batches, since only the whole column says whether it
+    has missing values.
+    """
+    names = [str(name) for name in batch.schema.names]
+    if len(set(names)) != len(names):
+        duplicate = next(name for name in names if names.count(name) > 1)
+        raise DataError(
+            f"column {duplicate!r} appears twice",
+            where=f"column {duplicate!r}",
+            fix="rename one of the columns so every name is distinct",
+        )
+    arrays = []
+    for name, column in zip(names, batch.columns, strict=True):
+        array = _one_array(column) if isinstance(column, pa.ChunkedArray) else column
+        if pa.types.is_integer(array.type):
+            arrays.append(_cast(array, pa.int64(), name))  # int or float: the hasher decides
+        else:
+            arrays.append(_canonical_type(array, name))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _content_hash_v1(table: pa.Table) -> str:
+    """The first scheme, kept to verify snapshots stored before ``prodml.snapshot/2``.
+
+    SHA-256 over the *sorted* canonical table: the tag ``prodml.snapshot/1\\n``; a header (its
+    length as 8-byte little-endian, then compact UTF-8 JSON ``{"columns":[[name,type],...],
+    "rows":N}``); then per slice of 65,536 rows and per column, validity (byte ``0`` when no value
+    is missing, else ``1`` and the packed bits) and the values with missing slots zeroed.
     """
     digest = hashlib.sha256(_ENCODING)
     type_names = [_type_name(f.type, f.name) for f in table.schema]
@@ -138,8 +178,8 @@ def content_hash(table: pa.Table) -> str:
     ).encode("utf-8")
     digest.update(len(header).to_bytes(8, "little"))
     digest.update(header)
-    for offset in range(0, table.num_rows, HASH_BATCH_ROWS):
-        piece = table.slice(offset, HASH_BATCH_ROWS)
+    for offset in range(0, table.num_rows, _V1_BATCH_ROWS):
+        piece = table.slice(offset, _V1_BATCH_ROWS)
         for column in piece.columns:
             _hash_array(digest, _one_array(column))
     return digest.hexdigest()
@@ -149,7 +189,9 @@ def snapshot_to_parquet_bytes(snapshot: Snapshot) -> bytes:
     """The snapshot as a Parquet file (zstd) that carries its own hash for verification."""
     import pyarrow.parquet as pq
 
-    table = snapshot.table.replace_schema_metadata({_META_HASH: snapshot.hash.encode("ascii")})
+    table = snapshot.table.replace_schema_metadata(
+        {_META_HASH: snapshot.hash.encode("ascii"), _META_SCHEME: SCHEME.encode("ascii")}
+    )
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue()
@@ -172,10 +214,12 @@ def read_snapshot_parquet(data: bytes, *, expected_hash: str | None = None) -> S
             where="dataset snapshot",
             fix="the artifact is damaged; run prodml train again to re-snapshot the data",
         ) from exc
-    recorded = (table.schema.metadata or {}).get(_META_HASH, b"").decode("ascii", "replace")
+    metadata = table.schema.metadata or {}
+    recorded = metadata.get(_META_HASH, b"").decode("ascii", "replace")
+    scheme = metadata.get(_META_SCHEME, _ENCODING.strip()).decode("ascii", "replace")
     table = table.replace_schema_metadata(None)
     try:
-        snapshot = _snapshot(table)
+        snapshot = _snapshot(table, v1=scheme != SCHEME)
     except ValueError as exc:
         raise IntegrityError(
             f"stored snapshot has non-canonical columns ({exc})",
@@ -199,9 +243,9 @@ def frame_from_snapshot(snapshot: Snapshot) -> pd.DataFrame:
     return snapshot.table.to_pandas()
 
 
-def _snapshot(table: pa.Table) -> Snapshot:
+def _snapshot(table: pa.Table, *, v1: bool = False) -> Snapshot:
     return Snapshot(
-        hash=content_hash(table),
+        hash=_content_hash_v1(table) if v1 else content_hash(table),
         table=table,
         rows=table.num_rows,
         columns={f.name: _type_name(f.type, f.name) for f in table.schema},

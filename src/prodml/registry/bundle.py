@@ -2,9 +2,10 @@
 
 A bundle is a zip with ``bundle.json`` (format version, task, decision rule, contract, features,
 metrics) and ``model.joblib`` (the fitted pipeline). It carries an integer ``format_version``;
-loaders refuse a newer format with an actionable message and keep reading older ones. The
-artifact store verifies the sha256 before we get the bytes, so we only ever unpickle what prodml
-itself wrote. Zip timestamps are fixed so the same model always gives the same hash.
+loaders refuse a newer format with an actionable message and keep reading older ones (format 1
+had no calibration: its bundles serve the model's own probabilities). The artifact store
+verifies the sha256 before we get the bytes, so we only ever unpickle what prodml itself wrote.
+Zip timestamps are fixed so the same model always gives the same hash.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from prodml.errors import IntegrityError
 
 __all__ = ["BUNDLE_FORMAT_VERSION", "ModelBundle"]
 
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2  # 2: calibration (a few numbers in bundle.json)
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
@@ -38,6 +40,15 @@ class ModelBundle:
     spec_hash: str = ""
     data_hash: str = ""
     format_version: int = BUNDLE_FORMAT_VERSION
+    # written at training by prodml.explain: global importance on held-out rows and the state
+    # local explanations need; optional, so bundles without it load (and explain) as before
+    explanation: dict[str, Any] = field(default_factory=dict)
+    # the probability calibrator predict applies (prodml.evaluate.calibration.Calibrator.to_dict);
+    # None for regression and for format-1 bundles. The full evaluation is metrics["evaluation"].
+    calibration: dict[str, Any] | None = None
+    # the reference profile monitoring compares windows of the prediction log with
+    # (prodml.monitor.profiles.Profile.to_dict); empty in bundles trained before it existed
+    profile: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, frame: Any) -> Any:
         """Scores for a frame of feature columns: P(positive) for binary, the value for regression.
@@ -48,8 +59,26 @@ class ModelBundle:
         import numpy as np
 
         if self.task == "binary":
-            return np.asarray(self.pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
-        return np.asarray(self.pipeline.predict(frame), dtype=np.float64)
+            proba = np.asarray(self.pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
+            return self.postprocess(proba)
+        return self.postprocess(np.asarray(self.pipeline.predict(frame), dtype=np.float64))
+
+    def postprocess(self, raw: Any) -> Any:
+        """What :meth:`predict` applies to the fitted pipeline's own output (the calibrator, for
+        a binary task). The serving fast path computes the pipeline's output without pandas and
+        calls this, so the API and ``predict`` can never drift apart."""
+        import numpy as np
+
+        raw = np.asarray(raw, dtype=np.float64)
+        if self.task == "binary" and self.calibration:
+            return np.asarray(self._calibrator.apply(raw), dtype=np.float64)
+        return raw
+
+    @cached_property
+    def _calibrator(self) -> Any:
+        from prodml.evaluate.calibration import Calibrator
+
+        return Calibrator.from_dict(self.calibration)
 
     def decide(self, scores: Any) -> Any:
         """The business action: act when P(positive) reaches the threshold (binary), or the
@@ -77,6 +106,9 @@ class ModelBundle:
             "metrics": self.metrics,
             "spec_hash": self.spec_hash,
             "data_hash": self.data_hash,
+            "explanation": self.explanation,
+            "calibration": self.calibration,
+            "profile": self.profile,
         }
         model = io.BytesIO()
         joblib.dump(self.pipeline, model, compress=3)
@@ -92,8 +124,14 @@ class ModelBundle:
         return out.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, where: str = "model bundle") -> ModelBundle:
-        """Load a bundle whose bytes the artifact store has already verified."""
+    def from_bytes(
+        cls, data: bytes, *, where: str = "model bundle", pipeline: bool = True
+    ) -> ModelBundle:
+        """Load a bundle whose bytes the artifact store has already verified.
+
+        ``pipeline=False`` reads only ``bundle.json`` (contract, profile, metrics...) and leaves
+        ``pipeline`` None: no unpickling, no scikit-learn import (monitoring needs no model).
+        """
         import joblib
 
         try:
@@ -114,10 +152,10 @@ class ModelBundle:
                 where=where,
                 fix="upgrade prodml (pip install -U prodml)",
             )
-        pipeline = joblib.load(io.BytesIO(model_bytes))
+        fitted = joblib.load(io.BytesIO(model_bytes)) if pipeline else None
         return cls(
             task=meta["task"],
-            pipeline=pipeline,
+            pipeline=fitted,
             decision_rule=float(meta["decision_rule"]),
             features=list(meta["features"]),
             contract=meta["contract"],
@@ -129,4 +167,7 @@ class ModelBundle:
             spec_hash=meta.get("spec_hash", ""),
             data_hash=meta.get("data_hash", ""),
             format_version=version,
+            explanation=meta.get("explanation") or {},
+            calibration=meta.get("calibration"),  # absent in format 1
+            profile=meta.get("profile") or {},
         )

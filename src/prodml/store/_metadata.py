@@ -23,12 +23,20 @@ from prodml.store._engine import mask_url, store_errors, write_transaction
 from prodml.store._records import (
     RUN_STATUSES,
     AliasMove,
+    AliasState,
     DatasetRecord,
     ModelVersionRecord,
     RunRecord,
     RunStatus,
 )
-from prodml.store._schema import AliasMoveRow, AliasRow, DatasetRow, ModelVersionRow, RunRow
+from prodml.store._schema import (
+    AliasMoveRow,
+    AliasRow,
+    DatasetRow,
+    ModelDocumentRow,
+    ModelVersionRow,
+    RunRow,
+)
 from prodml.store._types import utc_now
 
 __all__ = ["MetadataStore", "UnitOfWork"]
@@ -81,6 +89,25 @@ class _Reader:
         """Alias name -> model version, sorted by alias."""
         query = select(AliasRow).where(AliasRow.project == self._project).order_by(AliasRow.alias)
         return {row.alias: row.version for row in self._session.scalars(query)}
+
+    def alias_states(self) -> dict[str, AliasState]:
+        """Alias name -> version and traffic share; one cheap query (servers poll it)."""
+        query = select(AliasRow).where(AliasRow.project == self._project).order_by(AliasRow.alias)
+        return {
+            row.alias: AliasState(alias=row.alias, version=row.version, share=row.share)
+            for row in self._session.scalars(query)
+        }
+
+    def model_documents(self, version: int) -> dict[str, str]:
+        """Documents about a model version (``report.html``, ``card.md``...): kind -> sha256."""
+        self.get_model_version(version)
+        query = select(ModelDocumentRow).where(
+            ModelDocumentRow.project == self._project, ModelDocumentRow.version == version
+        )
+        return {
+            row.kind: row.sha
+            for row in self._session.scalars(query.order_by(ModelDocumentRow.kind))
+        }
 
     def alias_moves(self, alias: str | None = None) -> list[AliasMove]:
         """The audit trail, oldest first; all aliases unless one is named."""
@@ -286,6 +313,23 @@ class UnitOfWork(_Reader):
         self._session.flush()
         return version
 
+    def set_model_document(self, version: int, kind: str, sha: str) -> None:
+        """Point a version's document of ``kind`` at an artifact (replacing an older one)."""
+        self.get_model_version(version)
+        if not kind or len(kind) > 32:
+            raise ValueError(f"document kind must be 1 to 32 characters, got {kind!r}")
+        row = self._session.get(ModelDocumentRow, (self._project, version, kind))
+        if row is None:
+            self._session.add(
+                ModelDocumentRow(
+                    project=self._project, version=version, kind=kind, sha=sha, created_at=utc_now()
+                )
+            )
+        else:
+            row.sha = sha
+            row.created_at = utc_now()
+        self._session.flush()
+
     def set_run_model_version(self, run_id: int, version: int) -> None:
         """Link a run to the version it produced (the version is created after the run)."""
         row = self._run_row(run_id)
@@ -294,13 +338,26 @@ class UnitOfWork(_Reader):
         self._session.flush()
 
     def move_alias(
-        self, alias: str, version: int | None, *, reason: str, actor: str | None = None
+        self,
+        alias: str,
+        version: int | None,
+        *,
+        reason: str,
+        actor: str | None = None,
+        share: float | None = None,
     ) -> AliasMove:
         """Point ``alias`` at ``version`` (None removes it) and append the move to the audit.
 
         ``actor`` defaults to ``current_actor()``. Every request is recorded, including one that
         leaves the alias where it was: the audit answers "who confirmed this, and when", too.
+        ``share`` is the alias's traffic share (a challenger's), stored with it and audited.
         """
+        if share is not None and not 0.0 < share < 1.0:
+            raise UserError(
+                f"traffic share {share!r} is outside (0, 1)",
+                where="share",
+                fix="give a share strictly between 0 and 1, e.g. 0.1 for 10% of entities",
+            )
         _check_alias(alias)
         current = self._session.get(AliasRow, (self._project, alias))
         previous = current.version if current is not None else None
@@ -316,9 +373,12 @@ class UnitOfWork(_Reader):
         else:
             self.get_model_version(version)
             if current is None:
-                self._session.add(AliasRow(project=self._project, alias=alias, version=version))
+                self._session.add(
+                    AliasRow(project=self._project, alias=alias, version=version, share=share)
+                )
             else:
                 current.version = version
+                current.share = share
         move = AliasMoveRow(
             project=self._project,
             alias=alias,
@@ -327,6 +387,7 @@ class UnitOfWork(_Reader):
             at=utc_now(),
             actor=actor or current_actor(),
             reason=reason,
+            share=share,
         )
         self._session.add(move)
         self._session.flush()
@@ -389,6 +450,14 @@ class MetadataStore:
     def aliases(self) -> dict[str, int]:
         with self._read() as reader:
             return reader.aliases()
+
+    def alias_states(self) -> dict[str, AliasState]:
+        with self._read() as reader:
+            return reader.alias_states()
+
+    def model_documents(self, version: int) -> dict[str, str]:
+        with self._read() as reader:
+            return reader.model_documents(version)
 
     def alias_moves(self, alias: str | None = None) -> list[AliasMove]:
         with self._read() as reader:
@@ -499,4 +568,5 @@ def _move(row: AliasMoveRow) -> AliasMove:
         at=row.at,
         actor=row.actor,
         reason=row.reason,
+        share=row.share,
     )

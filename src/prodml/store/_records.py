@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-__all__ = ["AliasMove", "DatasetRecord", "ModelVersionRecord", "RunRecord", "RunStatus"]
+__all__ = [
+    "AliasMove",
+    "AliasState",
+    "DatasetRecord",
+    "ModelVersionRecord",
+    "RunRecord",
+    "RunStatus",
+]
 
 RunStatus = Literal["registered", "not_registered"]
 RUN_STATUSES: tuple[RunStatus, ...] = ("registered", "not_registered")
@@ -79,6 +86,7 @@ class AliasMove:
     """One line of the alias audit trail: who pointed which alias from where to where, and why.
 
     ``from_version`` is None when the alias was created, ``to_version`` is None when it was removed.
+    ``share`` is the traffic share the move set (a challenger's), None for other aliases.
     """
 
     id: int
@@ -89,3 +97,13 @@ class AliasMove:
     at: datetime
     actor: str
     reason: str
+    share: float | None = None
+
+
+@dataclass(frozen=True)
+class AliasState:
+    """Where an alias points now, and the traffic share it carries (None: not a traffic split)."""
+
+    alias: str
+    version: int
+    share: float | None = None

@@ -31,10 +31,12 @@ from prodml.store._types import JSONValue, UTCDateTime
 
 __all__ = [
     "VERSION_TABLE",
+    "AlertRow",
     "AliasMoveRow",
     "AliasRow",
     "Base",
     "DatasetRow",
+    "ModelDocumentRow",
     "ModelVersionRow",
     "RunRow",
 ]
@@ -126,6 +128,7 @@ class AliasRow(Base):
     project: Mapped[str] = mapped_column(String(PROJECT), primary_key=True)
     alias: Mapped[str] = mapped_column(String(NAME), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float | None] = mapped_column(Float)  # traffic share (challenger), else None
 
 
 class AliasMoveRow(Base):
@@ -141,3 +144,42 @@ class AliasMoveRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(NAME))
     reason: Mapped[str] = mapped_column(Text)
+    share: Mapped[float | None] = mapped_column(Float)
+
+
+class ModelDocumentRow(Base):
+    """A document about a model version (report, model card): kind -> artifact sha256."""
+
+    __tablename__ = "model_documents"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["project", "version"], ["model_versions.project", "model_versions.version"]
+        ),
+    )
+
+    project: Mapped[str] = mapped_column(String(PROJECT), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha: Mapped[str] = mapped_column(String(SHA))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertRow(Base):
+    """A monitoring incident: opened when a rule fires, closed (``resolved_at``) when it clears."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(PROJECT), index=True)
+    rule: Mapped[str] = mapped_column(String(NAME))
+    metric: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # firing | resolved
+    model_version: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONValue)

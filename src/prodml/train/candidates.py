@@ -8,6 +8,7 @@ itself, so it never crashes on production data the contract validator let throug
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,8 +84,21 @@ def search_space(name: str, task: str, budget: int, seed: int) -> list[Candidate
     return configs
 
 
-def build_pipeline(config: CandidateConfig, task: str, plan: FeaturePlan, seed: int) -> Any:
-    """An unfitted pipeline: coercion, preprocessing for this model family, the model."""
+def build_pipeline(
+    config: CandidateConfig,
+    task: str,
+    plan: FeaturePlan,
+    seed: int,
+    *,
+    monotone: Mapping[str, int] | None = None,
+) -> Any:
+    """An unfitted pipeline: coercion, preprocessing for this model family, the model.
+
+    ``monotone`` maps numeric features to +1 (the score may only rise with the feature) or -1
+    (only fall): LightGBM candidates are trained under these constraints (from the project's
+    monotonic behavioural tests). Linear models are monotone in each feature already; their
+    direction is checked by the behavioural test.
+    """
     from sklearn.pipeline import Pipeline
 
     coercer = FrameCoercer(numeric=list(plan.numeric), categorical=list(plan.categorical))
@@ -110,7 +124,7 @@ def build_pipeline(config: CandidateConfig, task: str, plan: FeaturePlan, seed: 
             [
                 ("coerce", coercer),
                 ("encode", _tree_encoder(plan)),
-                ("model", _lightgbm(config, task, seed)),
+                ("model", _lightgbm(config, task, seed, _constraints(plan, monotone))),
             ]
         )
     raise ValueError(f"unknown candidate {config.name!r}")
@@ -175,7 +189,17 @@ def _linear(config: CandidateConfig, task: str, seed: int) -> Any:
     return Ridge(alpha=config.params["alpha"], random_state=seed)
 
 
-def _lightgbm(config: CandidateConfig, task: str, seed: int) -> Any:
+def _constraints(plan: FeaturePlan, monotone: Mapping[str, int] | None) -> list[int] | None:
+    """LightGBM's monotone_constraints, in the tree encoder's column order (numbers first)."""
+    if not monotone:
+        return None
+    constraints = [int(monotone.get(c, 0)) for c in plan.numeric] + [0] * len(plan.categorical)
+    return constraints if any(constraints) else None
+
+
+def _lightgbm(
+    config: CandidateConfig, task: str, seed: int, constraints: list[int] | None = None
+) -> Any:
     import lightgbm
 
     params = {
@@ -188,6 +212,8 @@ def _lightgbm(config: CandidateConfig, task: str, seed: int) -> Any:
         "n_jobs": 1,
         "verbose": -1,
     }
+    if constraints:
+        params["monotone_constraints"] = constraints
     return (
         lightgbm.LGBMClassifier(**params) if task == "binary" else lightgbm.LGBMRegressor(**params)
     )

@@ -8,6 +8,7 @@ rule earns, overall and per fold (the spread says whether a difference between c
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,13 +77,14 @@ def cross_validate(
     folds: list[tuple[np.ndarray, np.ndarray]],
     seed: int,
     n_jobs: int = 2,
+    monotone: Mapping[str, int] | None = None,
 ) -> CandidateResult:
     from joblib import Parallel, delayed
 
     started = time.perf_counter()
 
     def fit_fold(train_idx: np.ndarray, valid_idx: np.ndarray) -> np.ndarray:
-        pipeline = build_pipeline(config, task, plan, seed)
+        pipeline = build_pipeline(config, task, plan, seed, monotone=monotone)
         pipeline.fit(X.iloc[train_idx], y[train_idx])
         return predict_scores(pipeline, X.iloc[valid_idx], task)
 

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from prodml.data.contract import category_text
+
 __all__ = ["FeaturePlan", "FrameCoercer", "plan_features"]
 
 # Column kinds a model cannot use as they are (see prodml.data.kinds).
@@ -98,30 +100,9 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
 
 
 def _as_category_text(series: pd.Series) -> pd.Series:
-    """Strings for every present value, NaN (object dtype) for missing ones; vectorised."""
-    missing = series.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(series.dtype):
-        text = np.where(series.to_numpy(dtype=bool, na_value=False), "true", "false")
-    elif pd.api.types.is_numeric_dtype(series.dtype):
-        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        whole = np.isfinite(numbers) & (numbers == np.round(numbers))
-        # 1.0 from a float column and 1 from JSON must be the same category
-        text = np.where(
-            whole, np.where(whole, numbers, 0).astype(np.int64).astype(str), numbers.astype(str)
-        )
-    elif pd.api.types.is_string_dtype(series.dtype):
-        text = series.to_numpy(dtype=object, na_value="")
-    else:
-        values = series.astype(object).to_numpy()
-        text = np.array([_canonical_text(v) for v in values], dtype=object)
-    out = np.asarray(text, dtype=object)
-    out[missing] = np.nan
-    return pd.Series(out, index=series.index, dtype=object)
+    """Strings for every present value, NaN (object dtype) for missing ones; vectorised.
 
-
-def _canonical_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    return str(value)
+    Delegates to :func:`prodml.data.contract.category_text`, which the inference validator
+    uses too: what the validator calls a known category is what the encoder will recognise.
+    """
+    return category_text(series)

@@ -14,20 +14,21 @@ import numpy as np
 import pandas as pd
 
 from prodml.errors import DataError
-from prodml.evaluate.metrics import binary_metrics, regression_metrics
+from prodml.evaluate.behaviour import check_behaviour_settings
+from prodml.evaluate.calibration import Calibrator
+from prodml.evaluate.report import EvaluationReport
 from prodml.evaluate.value import (
     BinaryValues,
     RegressionValues,
     best_offset,
-    binary_row_values,
     perfect_value_per_decision,
-    regression_row_values,
     trivial_policies,
 )
 from prodml.spec import Spec
+from prodml.train.assess import assess_model
 from prodml.train.candidates import COMPLEXITY, build_pipeline, search_space
-from prodml.train.crossval import CandidateResult, cross_validate, predict_scores
-from prodml.train.features import FeaturePlan
+from prodml.train.crossval import CandidateResult, cross_validate
+from prodml.train.features import UNUSABLE_KINDS, FeaturePlan
 from prodml.train.selection import select_candidate
 from prodml.train.splits import Splits, make_splits
 from prodml.train.target import prepare_target
@@ -51,13 +52,26 @@ class TrainingOutcome:
     splits: Splits
     notes: list[str] = field(default_factory=list)
     positive_label: str | None = None
+    calibrator: Calibrator = field(default_factory=Calibrator)  # served inside the bundle
+    evaluation: EvaluationReport | None = None
 
     def metrics(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "holdout": self.holdout,
             "cv": {c.config.label: c.summary() for c in self.candidates},
             "chosen": self.chosen.config.label,
+            "calibration": self.calibrator.method,
         }
+        if self.evaluation is not None:
+            out["evaluation"] = self.evaluation.to_dict()
+        return out
+
+    def bundle_metrics(self) -> dict[str, Any]:
+        """What the model bundle carries: the held-out summary and the full evaluation."""
+        out: dict[str, Any] = {"holdout": self.holdout}
+        if self.evaluation is not None:
+            out["evaluation"] = self.evaluation.to_dict()
+        return out
 
 
 def train_model(
@@ -84,6 +98,13 @@ def train_model(
         times = frame[spec.data.time_column]
         time_order = np.argsort(pd.to_datetime(times, utc=True).to_numpy(), kind="stable")
     evaluation = spec.evaluation
+    check_behaviour_settings(
+        evaluation.behaviour,
+        task=problem.task,
+        numeric=set(plan.numeric),
+        features=plan.columns,
+        where="prodml.yaml",
+    )
     minimum_rows = evaluation.folds * 2 + 2
     if len(frame) < minimum_rows / (1 - evaluation.holdout):
         raise DataError(
@@ -105,6 +126,15 @@ def train_model(
     y_train = y[splits.train]
     values_train = values.take(splits.train)
 
+    monotone = _monotone_constraints(spec)
+    notes = list(target.notes)
+    if monotone and "lightgbm" in spec.training.candidates:
+        notes.append(
+            "LightGBM candidates are trained under the declared monotonic directions: "
+            + ", ".join(
+                f"{f} {'increasing' if d > 0 else 'decreasing'}" for f, d in monotone.items()
+            )
+        )
     results: list[CandidateResult] = []
     names = [n for n in COMPLEXITY if n in spec.training.candidates]
     configs = [
@@ -124,6 +154,7 @@ def train_model(
                 values=values_train,
                 folds=splits.folds,
                 seed=evaluation.seed,
+                monotone=monotone,
             )
         )
 
@@ -133,35 +164,84 @@ def train_model(
     )
     chosen = selection.chosen
     say(f"refitting {chosen.config.label} on {len(splits.train)} rows")
-    pipeline = build_pipeline(chosen.config, problem.task, plan, evaluation.seed)
+    pipeline = build_pipeline(chosen.config, problem.task, plan, evaluation.seed, monotone=monotone)
     pipeline.fit(X_train, y_train)
 
-    say(f"evaluating once on {len(splits.holdout)} held-out rows")
-    X_hold = frame.iloc[splits.holdout].reset_index(drop=True)
-    holdout = _evaluate_holdout(
-        problem.task,
-        predict_scores(pipeline, X_hold, problem.task),
-        y[splits.holdout],
-        values.take(splits.holdout),
-        chosen.decision_rule,
-        constant,
+    assessment = assess_model(
+        spec,
+        frame=frame,
+        y=y,
+        values=values,
+        splits=splits,
+        plan=plan,
+        pipeline=pipeline,
+        chosen=chosen,
+        candidates=results,
+        headroom=headroom,
+        constant=constant,
+        datetime_columns=_datetime_columns(frame, plan),
+        progress=say,
     )
-    holdout["rows"] = len(splits.holdout)
-    success, reasons = _check_success(spec, holdout)
+    success, reasons = _check_success(spec, assessment.holdout)
+    behaviour_ok, behaviour_reasons = _check_behaviour(spec, assessment.evaluation)
     return TrainingOutcome(
         task=problem.task,
         pipeline=pipeline,
         chosen=chosen,
-        decision_rule=chosen.decision_rule,
+        decision_rule=assessment.decision_rule,
         candidates=results,
         selection_notes=selection.notes,
-        holdout=holdout,
-        success=success,
-        reasons=reasons,
+        holdout=assessment.holdout,
+        success=success and behaviour_ok,
+        reasons=reasons + behaviour_reasons,
         splits=splits,
-        notes=target.notes,
+        notes=notes,
         positive_label=target.positive_label,
+        calibrator=assessment.calibrator,
+        evaluation=assessment.evaluation,
     )
+
+
+def _monotone_constraints(spec: Spec) -> dict[str, int]:
+    """Feature -> +1 / -1 from the monotonic behavioural tests that ask to be enforced."""
+    out: dict[str, int] = {}
+    for test in spec.evaluation.behaviour:
+        check = test.monotonic
+        if check is not None and check.enforce:
+            out[check.feature] = 1 if check.direction == "increasing" else -1
+    return out
+
+
+def _datetime_columns(frame: pd.DataFrame, plan: FeaturePlan) -> list[str]:
+    """Columns holding dates or times, whether skipped as such or stored as datetimes."""
+    skipped = [c for c, why in plan.skipped.items() if why.startswith(UNUSABLE_KINDS["datetime"])]
+    typed = [
+        str(c)
+        for c in frame.columns
+        if pd.api.types.is_datetime64_any_dtype(frame[c]) and c not in skipped
+    ]
+    return skipped + typed
+
+
+def _check_behaviour(spec: Spec, report: EvaluationReport) -> tuple[bool, list[str]]:
+    """A failing blocking behavioural test stops registration unless the project allows it."""
+    allowed = spec.evaluation.allow_behaviour_failures
+    ok = True
+    reasons: list[str] = []
+    for result in report.behaviour:
+        if result.status != "failed":
+            continue
+        where = f"evaluation.behaviour[{result.index}]"
+        if result.blocking and not allowed:
+            ok = False
+            reasons.append(f"behavioural test {where} ({result.name}) failed: {result.message}")
+        else:
+            why = "evaluation.allow_behaviour_failures" if result.blocking else "blocking: false"
+            reasons.append(
+                f"behavioural test {where} ({result.name}) failed, not blocking ({why}): "
+                f"{result.message}"
+            )
+    return ok, reasons
 
 
 def _headroom(
@@ -175,43 +255,6 @@ def _headroom(
     assert isinstance(values, RegressionValues)
     constant, trivial_value = best_offset(y, np.zeros(len(y)), values)
     return -trivial_value, constant
-
-
-def _evaluate_holdout(
-    task: str,
-    scores: np.ndarray,
-    y: np.ndarray,
-    values: BinaryValues | RegressionValues,
-    rule: float,
-    constant: float,
-) -> dict[str, Any]:
-    if task == "binary":
-        assert isinstance(values, BinaryValues)
-        trivial = trivial_policies(y, values)
-        vpd = float(binary_row_values(y, scores >= rule, values).mean())
-        return {
-            "metrics": binary_metrics(y, scores, rule),
-            "threshold": rule,
-            "value_per_decision": vpd,
-            "total_value": vpd * len(y),
-            "trivial": trivial,
-            "best_trivial": max(trivial, key=lambda k: trivial[k]),
-            "uplift_over_trivial": vpd - max(trivial.values()),
-            "perfect_value_per_decision": perfect_value_per_decision(y, values),
-        }
-    assert isinstance(values, RegressionValues)
-    vpd = float(regression_row_values(y, scores + rule, values).mean())
-    trivial_vpd = float(regression_row_values(y, np.full(len(y), constant), values).mean())
-    return {
-        "metrics": regression_metrics(y, scores + rule),
-        "offset": rule,
-        "value_per_decision": vpd,
-        "total_value": vpd * len(y),
-        "trivial": {"constant_prediction": trivial_vpd},
-        "best_trivial": "constant_prediction",
-        "uplift_over_trivial": vpd - trivial_vpd,
-        "perfect_value_per_decision": 0.0,
-    }
 
 
 def _check_success(spec: Spec, holdout: dict[str, Any]) -> tuple[bool, list[str]]:

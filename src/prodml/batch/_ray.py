@@ -1,0 +1,181 @@
+"""The Ray engine: Ray Data ``read_parquet`` -> ``map_batches`` (actors) -> ``write_parquet``.
+
+Each actor builds one :class:`~prodml.batch._scorer.BatchScorer` from the verified bundle bytes
+(shipped once through the object store), so the model is loaded once per actor and every batch
+is scored exactly as the local engine scores it. Order is preserved, so the driver numbers the
+rows while it turns Ray's files into the run's parts; the output is the local engine's, row for
+row.
+
+Ray is started by prodml with two CPUs when no ``--ray-address`` is given (and shut down after),
+or joined at the address given. The Ray engine reads Parquet (a file, a folder or a URL). A
+failed Ray job is retried by Ray task by task; an interrupted one starts again from the
+beginning (the local engine resumes part by part).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from prodml.errors import ProdmlError, UserError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from prodml.batch._input import BatchInput
+    from prodml.batch._output import PartStore
+    from prodml.data.repair import Policies
+
+__all__ = ["LOCAL_CPUS", "RayScorer", "run_ray"]
+
+LOCAL_CPUS = 2
+_IO_CPUS = 0.1
+_ACTOR_CPUS = 0.5
+
+
+class RayScorer:
+    """The callable class Ray Data instantiates once per actor."""
+
+    def __init__(
+        self, bundle: bytes, version: int, policies: Policies, id_column: str | None
+    ) -> None:
+        from prodml.batch._scorer import BatchScorer
+
+        self.scorer = BatchScorer(bundle, version=version, policies=policies, id_column=id_column)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return self.scorer(batch)
+
+
+def run_ray(
+    location: str,
+    source: BatchInput,
+    bundle_bytes: bytes,
+    parts: PartStore,
+    *,
+    version: int,
+    policies: Policies,
+    id_column: str | None,
+    schema: pa.Schema,
+    address: str | None,
+    batch_size: int,
+    advance: Callable[[int], None],
+    say: Callable[[str], None],
+) -> None:
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise UserError(
+            "the ray engine needs Ray Data",
+            where="--engine ray",
+            fix="pip install 'prodml[ray]', or use --engine local",
+        ) from exc
+    kind = source.fingerprint.get("kind")
+    if kind not in ("parquet", "parquet-dir"):
+        raise UserError(
+            f"the ray engine reads Parquet; {source.where} is {kind}",
+            where="--engine ray",
+            fix="convert the input to Parquet, or use --engine local (CSV and SQL stream there)",
+        )
+    from prodml.batch._input import filesystem
+
+    started_here = False
+    if not ray.is_initialized():
+        say(f"starting Ray ({'at ' + address if address else f'local, {LOCAL_CPUS} CPUs'})")
+        try:
+            ray.init(
+                address=address,
+                num_cpus=None if address else LOCAL_CPUS,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise UserError(
+                f"cannot start or reach Ray ({exc})",
+                where=f"--ray-address {address}" if address else "--engine ray",
+                fix="check the cluster address (ray://host:10001 or host:6379), or omit "
+                "--ray-address to start a local Ray",
+            ) from exc
+        started_here = True
+    try:
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True
+        context.enable_progress_bars = False
+        fs, path = filesystem(location)
+        paths: Any = path
+        if kind == "parquet-dir":
+            paths = [entry[0] for entry in source.fingerprint["files"]]
+        actors = max(1, int(ray.cluster_resources().get("CPU", LOCAL_CPUS)))
+        written = f"{parts.target.work}/ray"
+        # Ray counts CPUs logically: with a whole CPU each, two scoring actors on a two-CPU
+        # Ray leave none for the tasks that list and read files, and the job waits forever
+        # (measured); so actors reserve half a CPU and reads and writes a sliver
+        light = {"num_cpus": _IO_CPUS}
+        dataset = ray.data.read_parquet(paths, filesystem=fs, ray_remote_args=light)
+        scored = dataset.map_batches(
+            RayScorer,
+            fn_constructor_kwargs={
+                "bundle": bundle_bytes,
+                "version": version,
+                "policies": policies,
+                "id_column": id_column,
+            },
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            concurrency=(1, actors),
+            num_cpus=_ACTOR_CPUS,
+        )
+        scored.write_parquet(written, filesystem=parts.target.fs, ray_remote_args=light)
+    except ray.exceptions.RayError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, ProdmlError):
+            raise cause from exc
+        raise ProdmlError(
+            f"the Ray job failed: {str(exc).strip().splitlines()[-1]}",
+            where="--engine ray",
+            fix="see the Ray logs (/tmp/ray/session_latest/logs); rerun, or use --engine local",
+        ) from exc
+    finally:
+        if started_here:
+            ray.shutdown()
+    _collect(parts, written, schema, batch_size, advance)
+
+
+def _collect(
+    parts: PartStore,
+    written: str,
+    schema: pa.Schema,
+    batch_size: int,
+    advance: Callable[[int], None],
+) -> None:
+    """Ray's files, in order, re-cut into the run's parts, with the input position added."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    from prodml.batch._input import _rechunk
+    from prodml.batch._local import status_counts
+
+    fs = parts.target.fs
+    files = sorted(
+        info.path
+        for info in fs.get_file_info(pafs.FileSelector(written))
+        if info.path.endswith(".parquet")
+    )
+
+    def tables() -> Any:
+        for name in files:
+            with fs.open_input_file(name) as handle:
+                yield pq.read_table(handle)
+
+    start = 0
+    for index, table in enumerate(_rechunk(tables(), batch_size)):
+        rows = pa.array(np.arange(start, start + table.num_rows, dtype=np.int64))
+        table = table.add_column(0, "row", rows).select(schema.names).cast(schema)
+        parts.write(index, table, status_counts(table))
+        advance(table.num_rows)
+        start += table.num_rows
+    fs.delete_dir(written)

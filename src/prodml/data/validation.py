@@ -1,0 +1,598 @@
+"""The one validator: check new records against a model's contract, repair or reject each value.
+
+``prodml validate``, the HTTP API, batch scoring and monitoring all call :func:`validate` (or a
+:class:`Validator` built once and called per batch), so a record is judged the same way wherever
+it arrives. The validator never raises on the *records*, whatever they hold (wrong types, NaN,
++-inf, None, huge or unicode strings, missing or extra keys, non-mapping entries, an empty
+batch): every row ends ``ok``, ``repaired`` or ``rejected`` with a reason. It raises only for a
+bad *configuration* (a policy that cannot apply to its column), before looking at any record.
+
+Per feature column, in this order, the first failing check decides what happens to a value:
+
+1. **missing column**: a feature absent from the whole input rejects every row. (In a list of
+   records, a key absent from some records only is a missing value in those.)
+2. **missing value** (None, NaN, empty text in a numeric column): the ``missing`` policy.
+3. **oversized text**: longer than ``max_string_length`` (and twice the longest text in
+   training): rejected.
+4. **wrong type**: text that is not a number, a boolean, a date or a container in a numeric
+   column; a number, boolean or container where training had text categories (unless its text is
+   a known level): rejected.
+5. **+-inf** in a numeric column: the ``infinite`` policy. **Out of range**: beyond the training
+   range widened by ``range_tolerance``: the ``out_of_range`` policy.
+6. **unseen category**: a level not in the contract: the ``unseen`` policy (skipped for columns
+   whose training levels were too many to list, where "unseen" cannot be decided).
+
+Columns the contract knows but that are not features (target, id, excluded) are ignored; columns
+it does not know are ignored and listed in :attr:`ValidationResult.extra_columns`.
+
+The work is vectorised per column (numpy, pandas and Arrow kernels); only object columns of mixed
+Python values, which list-of-dict input produces, are classified value by value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pandas.api.types import (
+    is_bool_dtype,
+    is_complex_dtype,
+    is_datetime64_any_dtype,
+    is_numeric_dtype,
+    is_object_dtype,
+    is_string_dtype,
+    is_timedelta64_dtype,
+)
+
+from prodml.data.contract import Contract, category_text
+from prodml.data.repair import ColumnRules, Policies, plan_repairs
+from prodml.data.validation_result import (
+    Finding,
+    Outcome,
+    ValidationResult,
+    column_report,
+)
+
+__all__ = ["Records", "Validator", "validate"]
+
+Records: TypeAlias = (
+    pd.DataFrame | pa.Table | pa.RecordBatch | Sequence[Mapping[str, Any]] | Mapping[str, Any]
+)
+
+# classes of values in object columns
+_MISSING, _NUMBER, _BOOL, _TEXT, _OTHER = 0, 1, 2, 3, 4
+_RECORD = "(record)"
+
+
+class Validator:
+    """A contract and policies resolved once, then applied to any number of batches.
+
+    Build one per model (the API and batch scorer keep it for their lifetime); resolving the
+    policies checks them against the contract, so a bad project file fails at start-up.
+    """
+
+    def __init__(
+        self,
+        contract: Contract | Mapping[str, Any],
+        policies: Policies | None = None,
+        *,
+        features: Sequence[str] | None = None,
+    ) -> None:
+        self.contract = contract if isinstance(contract, Contract) else Contract.from_dict(contract)
+        self.policies = policies or Policies()
+        self.features = list(features) if features is not None else self.contract.feature_names
+        self.rules = plan_repairs(self.contract, self.features, self.policies)
+
+    def __call__(self, records: Records) -> ValidationResult:
+        frame, not_records = _as_frame(records)
+        n = len(frame)
+        codes = np.zeros(n, dtype=np.int8)
+        findings: list[Finding] = []
+        if not_records is not None and not_records.any():
+            rows = np.flatnonzero(not_records)
+            findings.append(
+                Finding(
+                    _RECORD,
+                    "not_a_record",
+                    "rejected",
+                    rows,
+                    "is not a mapping of column names to values",
+                    values=None,
+                )
+            )
+        out: dict[str, Any] = {}
+        reports = {}
+        missing_columns = []
+        for name, rules in self.rules.items():
+            if name in frame.columns:
+                values, column_findings = _check_column(frame[name], rules)
+                present = True
+            else:
+                missing_columns.append(name)
+                values = np.full(n, np.nan)
+                column_findings = [
+                    Finding(
+                        name,
+                        "missing_column",
+                        "rejected",
+                        np.arange(n),
+                        "required column is missing",
+                    )
+                ]
+                present = False
+            out[name] = values
+            findings.extend(column_findings)
+            reports[name] = column_report(
+                name, "numeric" if rules.numeric else "categorical", present, n, column_findings
+            )
+        for finding in findings:
+            if finding.outcome == "rejected":
+                codes[finding.rows] = 2
+            elif finding.outcome == "repaired":
+                codes[finding.rows] = np.maximum(codes[finding.rows], 1)
+        known = set(self.contract.columns)
+        extra = [str(c) for c in frame.columns if str(c) not in known]
+        accepted = np.flatnonzero(codes < 2)
+        # copy=False keeps one block per column: no consolidating copy of the float columns
+        repaired = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
+        if len(accepted) < n:
+            repaired = repaired.iloc[accepted]
+        return ValidationResult(
+            n_rows=n,
+            codes=codes,
+            frame=repaired,
+            columns=reports,
+            extra_columns=extra,
+            missing_columns=missing_columns,
+            findings=tuple(findings),
+            records=frame,
+            max_rejected_share=self.policies.max_rejected_share,
+        )
+
+
+def validate(
+    records: Records,
+    contract: Contract | Mapping[str, Any],
+    policies: Policies | None = None,
+    *,
+    features: Sequence[str] | None = None,
+) -> ValidationResult:
+    """Validate and repair ``records`` against ``contract``; see the module docstring.
+
+    ``contract`` is a :class:`~prodml.data.Contract` or its dict form (``ModelBundle.contract``);
+    ``features`` are the model's feature columns (``ModelBundle.features``), by default every
+    feature-like column of the contract. The result's ``frame`` is ready for
+    :meth:`prodml.ModelBundle.predict`.
+    """
+    return Validator(contract, policies, features=features)(records)
+
+
+# -- input --------------------------------------------------------------------------------------
+
+
+def _as_frame(records: Records) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Any accepted input as a frame with distinct string column names and a 0..n-1 index.
+
+    Returns the frame and, for a list input, which entries were not mappings (their rows are
+    empty in the frame and rejected).
+    """
+    not_records = None
+    frame: pd.DataFrame
+    if isinstance(records, pd.DataFrame):
+        frame = records
+    elif isinstance(records, pa.Table | pa.RecordBatch):
+        frame = _arrow_frame(records)
+    elif isinstance(records, Mapping):
+        return _as_frame([records])
+    elif isinstance(records, Iterable) and not isinstance(records, str | bytes):
+        frame, not_records = _records_frame(list(records))
+    else:
+        raise TypeError(
+            "records must be a pandas DataFrame, an Arrow table or a list of mappings, "
+            f"not {type(records).__name__}"
+        )
+    names = [str(c) for c in frame.columns]
+    if names != list(frame.columns) or len(set(names)) != len(names):
+        frame = frame.set_axis(names, axis=1)
+        frame = frame.loc[:, ~frame.columns.duplicated()]
+    if (
+        not isinstance(frame.index, pd.RangeIndex)
+        or frame.index.start != 0
+        or frame.index.step != 1
+    ):
+        frame = frame.reset_index(drop=True)
+    return frame, not_records
+
+
+def _arrow_frame(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    try:
+        return table.to_pandas()
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        columns = {}
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            try:
+                columns[name] = column.to_pandas()
+            except (pa.ArrowException, ValueError, TypeError, OverflowError):
+                columns[name] = pd.Series(column.to_pylist(), dtype=object)
+        return pd.DataFrame(columns)
+
+
+def _records_frame(items: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
+    is_record = np.fromiter((isinstance(item, Mapping) for item in items), bool, len(items))
+    dicts = [
+        {str(key): value for key, value in item.items()} if ok else {}
+        for item, ok in zip(items, is_record, strict=True)
+    ]
+    try:
+        frame = pd.DataFrame.from_records(dicts) if dicts else pd.DataFrame()
+        if len(frame) != len(dicts):
+            raise ValueError("row count changed")
+    except (ValueError, TypeError, OverflowError):
+        keys = list(dict.fromkeys(key for record in dicts for key in record))
+        columns = {}
+        for key in keys:
+            array = np.empty(len(dicts), dtype=object)
+            for i, record in enumerate(dicts):
+                array[i] = record.get(key)
+            columns[key] = pd.Series(array, dtype=object)  # object: no text conversion
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(len(dicts)))
+    return frame, ~is_record
+
+
+# -- one column ---------------------------------------------------------------------------------
+
+
+def _check_column(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, list[Finding]]:
+    if rules.numeric:
+        return _check_numeric(column, rules)
+    return _check_categorical(column, rules)
+
+
+def _check_numeric(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, list[Finding]]:
+    name = rules.name
+    raw = column.to_numpy(dtype=object) if _needs_raw(column) else None
+    numbers_, missing, wrong, oversized = _as_numbers(column, rules.max_length)
+    findings: list[Finding] = []
+    values_of = _values_getter(column, raw)
+
+    if oversized.any():
+        rows = np.flatnonzero(oversized)
+        findings.append(
+            Finding(
+                name,
+                "oversized",
+                "rejected",
+                rows,
+                f"is text longer than {rules.max_length} characters",
+                values_of(rows),
+            )
+        )
+    if wrong.any():
+        rows = np.flatnonzero(wrong)
+        findings.append(
+            Finding(name, "wrong_type", "rejected", rows, "is not a number", values_of(rows))
+        )
+    with np.errstate(invalid="ignore"):
+        infinite = np.isinf(numbers_)
+    if infinite.any():
+        rows = np.flatnonzero(infinite)
+        shown = numbers_[rows].astype(object)
+        if rules.infinite == "reject":
+            findings.append(
+                Finding(name, "infinite", "rejected", rows, "is not a finite number", shown)
+            )
+        elif rules.infinite == "clip":
+            assert rules.low is not None and rules.high is not None
+            numbers_[rows] = np.where(numbers_[rows] > 0, rules.high, rules.low)
+            findings.append(
+                Finding(
+                    name,
+                    "infinite",
+                    "repaired",
+                    rows,
+                    "",
+                    shown,
+                    rule=f"clipped to [{rules.low:g}, {rules.high:g}]",
+                )
+            )
+        else:  # treated as missing, then the missing policy applies
+            numbers_[rows] = np.nan
+            outcome, rule = _apply_missing(numbers_, rows, rules)
+            findings.append(
+                Finding(
+                    name,
+                    "infinite",
+                    outcome,
+                    rows,
+                    "is not a finite number (treated as missing, which is rejected)",
+                    shown,
+                    rule=f"missing{', ' + rule if rule else ''}",
+                )
+            )
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        outcome, rule = _apply_missing(numbers_, rows, rules)
+        findings.append(Finding(name, "missing", outcome, rows, "missing value", None, rule=rule))
+    if rules.low is not None and rules.high is not None:
+        with np.errstate(invalid="ignore"):
+            outside = ~infinite & ((numbers_ < rules.low) | (numbers_ > rules.high))
+        outside &= ~missing & ~wrong & ~oversized
+        if outside.any():
+            rows = np.flatnonzero(outside)
+            shown = numbers_[rows].astype(object)
+            accepted = f"[{rules.low:g}, {rules.high:g}]"
+            if rules.out_of_range == "clip":
+                numbers_[rows] = np.clip(numbers_[rows], rules.low, rules.high)
+                findings.append(
+                    Finding(
+                        name, "out_of_range", "repaired", rows, "", shown, f"clipped to {accepted}"
+                    )
+                )
+            else:
+                verdict: Outcome = "rejected" if rules.out_of_range == "reject" else "passed"
+                findings.append(
+                    Finding(
+                        name,
+                        "out_of_range",
+                        verdict,
+                        rows,
+                        f"is outside the accepted range {accepted}",
+                        shown,
+                    )
+                )
+    return numbers_, findings
+
+
+def _apply_missing(values: np.ndarray, rows: np.ndarray, rules: ColumnRules) -> tuple[Outcome, str]:
+    """Fill ``values[rows]`` per the missing policy; the outcome and the rule's label."""
+    if rules.missing == "impute":
+        values[rows] = rules.fill
+        return "repaired", f"{rules.fill_label}"
+    if rules.missing == "reject":
+        return "rejected", ""
+    return "passed", ""
+
+
+def _as_numbers(
+    column: pd.Series, max_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(float64 values, missing, wrong type, oversized) masks for a numeric feature column."""
+    n = len(column)
+    nothing = np.zeros(n, dtype=bool)
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    if is_bool_dtype(dtype):
+        missing = column.isna().to_numpy()
+        return np.full(n, np.nan), missing, ~missing, nothing
+    if is_complex_dtype(dtype) or is_datetime64_any_dtype(dtype) or is_timedelta64_dtype(dtype):
+        missing = column.isna().to_numpy()
+        return np.full(n, np.nan), missing, ~missing, nothing
+    if is_numeric_dtype(dtype):
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        return values, np.isnan(values), nothing, nothing
+    if is_string_dtype(dtype) and not is_object_dtype(dtype):
+        return _parse_text(column, max_length)
+    return _object_numbers(column.to_numpy(dtype=object), max_length)
+
+
+def _parse_text(
+    text: pd.Series, max_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    blank = text.isna() | (text.str.strip() == "")
+    missing = blank.to_numpy(dtype=bool, na_value=True)
+    oversized = (text.str.len() > max_length).to_numpy(dtype=bool, na_value=False) & ~missing
+    kept = text.where(~blank & ~oversized)
+    values = pd.to_numeric(kept, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values.copy()
+    wrong = ~missing & ~oversized & np.isnan(values)
+    return values, missing, wrong, oversized
+
+
+def _object_numbers(
+    values: np.ndarray, max_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = len(values)
+    classes = np.fromiter(map(_classify, values), dtype=np.int8, count=n)
+    out = np.full(n, np.nan)
+    missing = classes == _MISSING
+    wrong = (classes == _BOOL) | (classes == _OTHER)
+    oversized = np.zeros(n, dtype=bool)
+    numeric = np.flatnonzero(classes == _NUMBER)
+    if len(numeric):
+        out[numeric] = np.fromiter(map(_to_float, values[numeric]), np.float64, len(numeric))
+        missing[numeric] |= np.isnan(out[numeric])
+    text_rows = np.flatnonzero(classes == _TEXT)
+    if len(text_rows):
+        parsed, t_missing, t_wrong, t_oversized = _parse_text(
+            _text_series(values[text_rows]), max_length
+        )
+        out[text_rows] = parsed
+        missing[text_rows] = t_missing
+        wrong[text_rows] = t_wrong
+        oversized[text_rows] = t_oversized
+    return out, missing, wrong, oversized
+
+
+def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list[Finding]]:
+    """Checks on the distinct levels of the column, mapped back to rows by their codes.
+
+    A categorical column has few distinct values, so every test (known level? too long? a number
+    where text was trained?) runs once per level, and the repaired column is a pandas
+    ``Categorical`` over the level texts: no per-row string work, even for a million rows.
+    """
+    name = rules.name
+    dtype = column.dtype
+    n = len(column)
+    findings: list[Finding] = []
+    row_classes: np.ndarray | None = None
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        raw_levels = pd.Series(dtype.categories.to_numpy(dtype=object), dtype=object)
+        level_keys = category_text(raw_levels)
+        level_typed = np.fromiter(map(_classify, raw_levels), np.int8, len(raw_levels))
+        level_typed = (level_typed == _NUMBER) | (level_typed == _BOOL)
+    elif is_object_dtype(dtype):
+        raw = column.to_numpy(dtype=object)
+        row_classes = np.fromiter(map(_classify, raw), dtype=np.int8, count=n)
+        codes, uniques = pd.factorize(category_text(column), use_na_sentinel=True)
+        level_keys = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        level_typed = np.zeros(len(level_keys), dtype=bool)
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        level_keys = category_text(pd.Series(uniques))
+        typed = is_bool_dtype(dtype) or is_numeric_dtype(dtype)
+        level_typed = np.full(len(level_keys), typed, dtype=bool)
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    # one text per distinct key: levels that print alike (1 and 1.0) share a code
+    key_codes, key_uniques = pd.factorize(level_keys, use_na_sentinel=True)
+    keys = pd.Index(np.asarray(key_uniques, dtype=object))
+    row_codes = np.where(
+        missing, -1, np.asarray(key_codes)[np.maximum(codes, 0)] if len(key_codes) else -1
+    )
+    missing = row_codes < 0
+
+    def per_row(level_mask: np.ndarray) -> np.ndarray:
+        if len(level_mask) == 0:
+            return np.zeros(n, dtype=bool)
+        return level_mask[np.maximum(codes, 0)] & ~missing
+
+    lengths = keys.to_series().map(len).to_numpy(dtype=np.int64) if len(keys) else np.zeros(0)
+    oversized = (
+        (lengths > rules.max_length)[np.maximum(row_codes, 0)] & ~missing
+        if len(keys)
+        else np.zeros(n, bool)
+    )
+    known = rules.known
+    key_known = keys.isin(list(known)) if known is not None else np.ones(len(keys), dtype=bool)
+    is_known = key_known[np.maximum(row_codes, 0)] & ~missing if len(keys) else np.zeros(n, bool)
+    if row_classes is not None:
+        wrong = row_classes == _OTHER
+        typed_rows = (row_classes == _NUMBER) | (row_classes == _BOOL)
+    else:
+        wrong = np.zeros(n, dtype=bool)
+        typed_rows = per_row(level_typed)
+    if rules.text_trained:
+        wrong |= typed_rows & ~is_known
+    wrong &= ~missing & ~oversized
+    key_text = keys.to_numpy(dtype=object)
+
+    def keys_at(rows: np.ndarray) -> np.ndarray:
+        return key_text[row_codes[rows]]
+
+    raw_of = _values_getter(
+        column, column.to_numpy(dtype=object) if row_classes is not None else None
+    )
+    if oversized.any():
+        rows = np.flatnonzero(oversized)
+        findings.append(
+            Finding(
+                name, "oversized", "rejected", rows,
+                f"is text longer than {rules.max_length} characters", keys_at(rows),
+            )
+        )  # fmt: skip
+    if wrong.any():
+        rows = np.flatnonzero(wrong)
+        findings.append(
+            Finding(
+                name, "wrong_type", "rejected", rows,
+                "is not a category (training had text categories)", raw_of(rows),
+            )
+        )  # fmt: skip
+    categories = list(key_text)
+
+    def code_of(level: str) -> int:
+        if level not in categories:
+            categories.append(level)
+        return categories.index(level)
+
+    out_codes = row_codes.copy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        outcome: Outcome = "passed"
+        rule = ""
+        if rules.missing == "impute":
+            outcome, rule = "repaired", rules.fill_label
+            out_codes[rows] = code_of(str(rules.fill))
+        elif rules.missing == "reject":
+            outcome = "rejected"
+        findings.append(Finding(name, "missing", outcome, rows, "missing value", None, rule=rule))
+    if known is not None:
+        unseen = ~is_known & ~missing & ~wrong & ~oversized
+        if unseen.any():
+            rows = np.flatnonzero(unseen)
+            if rules.unseen == "reject":
+                findings.append(
+                    Finding(
+                        name, "unseen", "rejected", rows, "is a category unseen in training",
+                        keys_at(rows),
+                    )
+                )  # fmt: skip
+            else:
+                findings.append(
+                    Finding(
+                        name, "unseen", "repaired", rows, "", keys_at(rows),
+                        rule=rules.unseen_label,
+                    )
+                )  # fmt: skip
+                out_codes[rows] = code_of(str(rules.unseen_fill))
+    repaired = pd.Categorical.from_codes(out_codes, categories=pd.Index(categories, dtype=object))
+    return repaired, findings
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _needs_raw(column: pd.Series) -> bool:
+    return not is_numeric_dtype(column.dtype) or is_bool_dtype(column.dtype)
+
+
+def _values_getter(column: pd.Series, raw: np.ndarray | None) -> Any:
+    """Offending values at given rows, for messages and examples, without copying the column."""
+
+    def get(rows: np.ndarray) -> np.ndarray:
+        if raw is not None:
+            return raw[rows]
+        return column.iloc[rows].to_numpy(dtype=object)
+
+    return get
+
+
+def _text_series(values: np.ndarray) -> pd.Series:
+    """Python strings as a pandas text column; lone surrogates (valid JSON, invalid UTF-8)
+    are replaced rather than allowed to fail the whole batch."""
+    try:
+        return pd.Series(values, dtype="str")
+    except (ValueError, TypeError, pa.ArrowException):
+        cleaned = [v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for v in values]
+        return pd.Series(cleaned, dtype="str")
+
+
+def _classify(value: Any) -> int:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return _MISSING
+    if isinstance(value, bool | np.bool_):
+        return _BOOL
+    if isinstance(value, float | np.floating):
+        return _MISSING if value != value else _NUMBER
+    if isinstance(value, str):
+        return _TEXT
+    if isinstance(value, numbers.Real | Decimal):
+        return _NUMBER
+    return _OTHER
+
+
+def _to_float(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+    except (TypeError, ValueError):
+        return float("nan")

@@ -1,0 +1,35 @@
+"""Real-time serving: the HTTP API, the fast path, routing, prediction logging, metrics.
+
+``create_app(project_dir)`` builds the FastAPI app; ``run_server`` runs it under uvicorn (what
+``prodml serve`` does). ``compile_scorer`` is the fast path on its own, for in-process scoring.
+Everything is imported on first use, so ``import prodml.serve`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["CompiledScorer", "check_project", "compile_scorer", "create_app", "run_server"]
+
+_EXPORTS = {
+    "CompiledScorer": "prodml.serve._fastpath",
+    "check_project": "prodml.serve._runner",
+    "compile_scorer": "prodml.serve._fastpath",
+    "create_app": "prodml.serve._app",
+    "run_server": "prodml.serve._runner",
+}
+
+if TYPE_CHECKING:
+    from prodml.serve._app import create_app
+    from prodml.serve._fastpath import CompiledScorer, compile_scorer
+    from prodml.serve._runner import check_project, run_server
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'prodml.serve' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,96 @@
+"""Reading request bodies and writing JSON answers, shared by the protocols.
+
+Hot endpoints read the raw body and parse it with the standard library's ``json`` (no pydantic
+round trip); every way a body can be wrong becomes a :class:`~prodml.errors.RequestError` with a
+stable code, so it turns into a 4xx JSON answer, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prodml.errors import RequestError
+
+__all__ = ["json_response", "read_json", "require_json_type"]
+
+_JSON_TYPES = ("application/json",)
+
+
+def require_json_type(request: Request, *, also: tuple[str, ...] = ()) -> str:
+    """The media type, if it is JSON (or one of ``also``); 415 otherwise."""
+    raw = request.headers.get("content-type", "")
+    media = raw.split(";", 1)[0].strip().lower()
+    if media in _JSON_TYPES or media.endswith("+json") or media in also:
+        return media
+    accepted = ", ".join((*_JSON_TYPES, *also))
+    raise RequestError(
+        f"content type {media or '(none)'!r} is not accepted",
+        code="unsupported_media_type",
+        where="Content-Type header",
+        fix=f"send the body as {accepted}",
+    )
+
+
+async def read_json(request: Request) -> Any:
+    require_json_type(request)
+    body = await request.body()
+    return parse_json(body)
+
+
+def parse_json(body: bytes) -> Any:
+    if not body:
+        raise RequestError(
+            "the request body is empty",
+            code="malformed_json",
+            where="body",
+            fix="send a JSON object",
+        )
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise RequestError(
+            "the request body is not UTF-8 text",
+            code="malformed_json",
+            where="body",
+            fix="encode the JSON body as UTF-8",
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise RequestError(
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            code="malformed_json",
+            where="body",
+            fix="send valid JSON (check quotes, commas and brackets)",
+        ) from exc
+    except RecursionError as exc:
+        raise RequestError(
+            "the JSON body is nested too deeply",
+            code="malformed_json",
+            where="body",
+            fix="send flat records: an object of column name -> value per record",
+        ) from exc
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    try:
+        content = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    except ValueError:
+        content = json.dumps(_finite(payload), separators=(",", ":")).encode()
+    return Response(content, status_code=status, media_type="application/json", headers=headers)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities are not JSON: they become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,149 @@
+"""Prometheus metrics of the server, per endpoint, model version and variant.
+
+Each app gets its own registry (tests build many apps in one process). With ``--workers N`` the
+runner sets ``PROMETHEUS_MULTIPROC_DIR`` so that every worker writes its counters to shared files
+and ``GET /metrics`` on any worker reports the sum over all of them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["CONTENT_TYPE", "Metrics"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LATENCY_BUCKETS = (
+    0.0002,
+    0.0005,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+)
+
+
+class Metrics:
+    """The counters and histograms; ``render()`` gives the Prometheus text format."""
+
+    def __init__(self) -> None:
+        from prometheus_client import (
+            CollectorRegistry,
+            Counter,
+            Gauge,
+            Histogram,
+            disable_created_metrics,
+        )
+
+        disable_created_metrics()  # the *_created series only double the size of a scrape
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        r = self.registry
+        self.requests = Counter(
+            "prodml_requests",
+            "HTTP requests by endpoint and status code.",
+            ["endpoint", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "prodml_request_latency_seconds",
+            "Time from request received to response sent, by endpoint.",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.errors = Counter(
+            "prodml_errors",
+            "Error responses by endpoint and error code.",
+            ["endpoint", "code"],
+            registry=r,
+        )
+        self.records = Counter(
+            "prodml_records",
+            "Scored records by model version, variant and status (ok, repaired, rejected).",
+            ["model_version", "variant", "status"],
+            registry=r,
+        )
+        self.repairs = Counter(
+            "prodml_repairs",
+            "Repairs applied to input fields, by model version, variant and field.",
+            ["model_version", "variant", "field"],
+            registry=r,
+        )
+        self.rejections = Counter(
+            "prodml_rejections",
+            "Rejected records by model version and variant.",
+            ["model_version", "variant"],
+            registry=r,
+        )
+        self.scoring = Histogram(
+            "prodml_scoring_latency_seconds",
+            "Time spent validating and scoring one group of records, by model and variant.",
+            ["model_version", "variant"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.shadow_dropped = Counter(
+            "prodml_shadow_dropped",
+            "Shadow scorings skipped because the shadow queue was full.",
+            registry=r,
+        )
+        self.reloads = Counter(
+            "prodml_model_reloads",
+            "Routing changes picked up from the registry (alias moves).",
+            registry=r,
+        )
+        self.reload_errors = Counter(
+            "prodml_model_reload_errors",
+            "Failed attempts to load a model named by an alias.",
+            registry=r,
+        )
+        self.log_errors = Counter(
+            "prodml_log_errors",
+            "Failed background writes of the prediction log (rows stay in the WAL).",
+            registry=r,
+        )
+        self._served: set[tuple[str, str]] = set()
+        gauge_mode: dict[str, Any] = {"multiprocess_mode": "max"} if self.multiprocess else {}
+        self.serving = Gauge(
+            "prodml_serving_model",
+            "1 for the model version serving each variant (champion, challenger, shadow).",
+            ["variant", "model_version"],
+            registry=r,
+            **gauge_mode,
+        )
+        self.challenger_share = Gauge(
+            "prodml_challenger_share",
+            "Share of entities routed to the challenger.",
+            registry=r,
+            **gauge_mode,
+        )
+
+    def routed(self, versions: dict[str, int], share: float) -> None:
+        """A new routing is in service."""
+        self.reloads.inc()
+        current = {(variant, str(version)) for variant, version in versions.items()}
+        for labels in self._served - current:  # clear() is not available with --workers N
+            self.serving.labels(*labels).set(0)
+        for labels in current:
+            self.serving.labels(*labels).set(1)
+        self._served = current
+        self.challenger_share.set(share if "challenger" in versions else 0.0)
+
+    def render(self) -> bytes:
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        if self.multiprocess:
+            from prometheus_client import multiprocess
+
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return bytes(generate_latest(merged))
+        return bytes(generate_latest(self.registry))

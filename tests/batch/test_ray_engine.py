@@ -1,0 +1,58 @@
+"""The Ray engine gives the local engine's output, row for row (one local Ray per module)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import prodml
+from tests.batch.conftest import scoring_frame
+from tests.batch.test_score import write_parquet
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.ray,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def ray_session() -> Iterator[None]:
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def test_ray_output_equals_local_output_row_for_row(
+    trained: Path, tmp_path: Path, ray_session: None
+) -> None:
+    project = prodml.Project(trained)
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    frame = scoring_frame(3000)
+    write_parquet(frame.iloc[:1700], folder / "part-a.parquet")
+    write_parquet(frame.iloc[1700:], folder / "part-b.parquet")
+
+    local = project.score(folder, tmp_path / "local.parquet", batch_size=500)
+    on_ray = project.score(folder, tmp_path / "ray.parquet", engine="ray", batch_size=500)
+
+    assert on_ray.engine == "ray" and on_ray.rows == local.rows == 3000
+    assert (on_ray.ok, on_ray.repaired, on_ray.rejected) == (
+        local.ok,
+        local.repaired,
+        local.rejected,
+    )
+    assert pq.read_table(tmp_path / "ray.parquet").equals(pq.read_table(tmp_path / "local.parquet"))
+
+
+def test_ray_engine_refuses_csv_with_the_fix(trained: Path, tmp_path: Path) -> None:
+    from prodml.errors import UserError
+
+    scoring_frame(20).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(UserError, match="reads Parquet") as info:
+        prodml.Project(trained).score(tmp_path / "in.csv", tmp_path / "o.parquet", engine="ray")
+    assert "--engine local" in (info.value.fix or "")

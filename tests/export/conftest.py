@@ -1,0 +1,3 @@
+from tests.batch.conftest import trained
+
+__all__ = ["trained"]

@@ -1,0 +1,141 @@
+"""Monitoring a served credit model over its prediction log: drift, quality, value, health."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from prodml import Project
+from prodml.monitor import profile_column
+from prodml.store import PREDICTIONS, EventLog, log_root, prediction_schema
+from tests.monitor.conftest import day, production, write_predictions
+
+pytestmark = pytest.mark.slow  # trains the credit model once per session (about 15 s)
+
+
+def _shifted(frame):  # type: ignore[no-untyped-def]
+    out = frame.copy()
+    out["Income"] = out["Income"] * 1.6
+    out.loc[out.index[: len(out) // 4], "Home"] = "boat"
+    return out
+
+
+def test_a_constructed_shift_is_detected_and_an_unshifted_window_is_not(credit: Path) -> None:
+    rows = production()
+    write_predictions(credit, rows.iloc[:700], at=day(1))
+    write_predictions(credit, _shifted(rows.iloc[700:]), at=day(2))
+
+    report = Project(credit).monitor(window="1d", alerts=False)
+
+    calm, shifted = report.windows
+    assert calm["rows"] == 700 and calm["drift"]["drifted_columns"] == []
+    assert not calm["drift"]["dataset_drifted"]
+    assert set(shifted["drift"]["drifted_columns"]) == {"Income", "Home"}
+    home = next(c for c in shifted["drift"]["columns"] if c["column"] == "Home")
+    assert home["new_levels"]["boat"] == pytest.approx(0.25, abs=0.01)
+    assert shifted["metrics"]["drift_share"] > calm["metrics"]["drift_share"]
+    assert report.domain is not None and report.domain["drifted"]
+    assert {f["feature"] for f in report.domain["top_features"][:2]} == {"Income", "Home"}
+
+
+def test_window_profiles_from_duckdb_equal_profiles_of_the_rows(credit: Path) -> None:
+    rows = production().iloc[:400]
+    write_predictions(credit, rows.iloc[:250], at=day(3))
+    write_predictions(credit, rows.iloc[250:], at=day(3).replace(hour=20))
+    from prodml.monitor.logquery import Scope, parse_window, window_profiles
+    from prodml.monitor.reference import load_reference
+
+    project = Project(credit)
+    record = project.store.metadata.resolve("champion")
+    reference = load_reference(project.store, record, project.load_model(1))
+    scope = Scope(log_root(credit), 1, parse_window("1d"))
+    [(start, profile)] = window_profiles(scope, reference)
+
+    assert start == day(3).replace(hour=0) and profile.rows == 400
+    for name in ("Income", "Age", "Seniority"):
+        expected = profile_column(name, rows[name], "numeric", edges=reference.features[name].edges)
+        got = profile.features[name]
+        assert got.counts == expected.counts and got.missing == expected.missing
+        assert got.total == pytest.approx(expected.total)
+    assert (
+        profile.features["Home"].categories
+        == profile_column("Home", rows["Home"], "categorical").categories
+    )
+
+
+def test_cbpe_lands_within_the_realised_value_interval_on_an_unshifted_window(
+    credit: Path, tmp_path: Path
+) -> None:
+    rows = production()
+    write_predictions(credit, rows, at=day(5))
+    labels = tmp_path / "labels.csv"
+    rows[["applicant", "Status"]].to_csv(labels, index=False)
+    project = Project(credit)
+    receipt = project.feedback(labels, id_column="applicant")
+    assert receipt.written == len(rows) and receipt.by == "entity"
+
+    [window] = project.monitor(window="1d", alerts=False).windows
+
+    realised, estimated = window["performance"], window["estimate"]
+    assert realised["labelled_share"] == 1.0
+    low, high = realised["value_ci"]
+    assert low < estimated["value_per_decision"] < high
+    assert low < realised["value_per_decision"] < high
+    assert estimated["roc_auc"] == pytest.approx(realised["metrics"]["roc_auc"], abs=0.06)
+    segments = {(s["column"], s["level"]) for s in realised["segments"]}
+    assert ("Home", "owner") in segments
+
+
+def test_quality_and_health_count_rejections_repairs_and_latency(credit: Path) -> None:
+    write_predictions(credit, production().iloc[:300], at=day(7), latency_ms=4.0)
+    log = EventLog(log_root(credit) / PREDICTIONS, prediction_schema).start()
+    ts = int(day(7).timestamp() * 1e6)
+    bad = {"field": "Age", "check": "wrong_type", "message": "Age: 'x' is not a number"}
+    fixed = {"field": "Home", "check": "unseen", "repair": "Home: 'boat' -> unknown"}
+    log.append(
+        [
+            {
+                "prediction_id": f"r{i}",
+                "request_id": f"r{i}",
+                "ts": ts,
+                "model_version": 1,
+                "variant": "champion",
+                "status": "rejected",
+                "latency_ms": 40.0,
+                "errors": json.dumps([bad]),
+            }
+            for i in range(30)
+        ]
+        + [
+            {
+                "prediction_id": "dup",
+                "request_id": "q",
+                "ts": ts,
+                "model_version": 1,
+                "variant": "champion",
+                "status": "repaired",
+                "latency_ms": 40.0,
+                "score": 0.2,
+                "decision": 0.0,
+                "features": json.dumps({"Home": "__unknown__"}),
+                "repairs": json.dumps([fixed]),
+            }
+        ]
+        * 2
+    )
+    log.close()
+
+    [window] = Project(credit).monitor(window="1d", alerts=False).windows
+
+    quality = window["quality"]
+    assert window["rows"] == 332
+    assert quality["rejected_share"] == pytest.approx(30 / 332)
+    assert quality["checks"] == {"wrong_type": 30, "unseen": 2}
+    assert quality["by_field"]["Age"] == {"rejected:wrong_type": 30}
+    assert quality["duplicate_ids"] >= 1
+    assert window["metrics"]["latency_p50_ms"] == pytest.approx(4.0)
+    assert window["metrics"]["latency_p99_ms"] > 30.0
+    assert np.isclose(window["metrics"]["rejected_share"], 30 / 332)
