@@ -8,8 +8,8 @@ In one run, on ``--rows`` credit rows resampled (with replacement) from ``exampl
    interpreter start-up and model loading, and from wall time) and the median of the paired
    ratios (target >= 1.0).
 2. **memory**: peak RSS of ``prodml score`` on ``--big-rows`` rows (target < 1 GB): the
-   scoring process reports its own ``getrusage(RUSAGE_SELF)`` peak (one process: the local
-   engine uses threads).
+   scoring process reports its own peak (``VmHWM``; one process: the local engine uses
+   threads).
 3. **ray**: ``prodml score --engine ray`` on the ``--rows`` rows, Ray started by prodml with two
    CPUs, start-up included; ratio to the local engine (target >= 0.6).
 
@@ -90,16 +90,19 @@ def run_score(project: Path, source: Path, out: Path, *extra: str) -> dict[str, 
     return summary
 
 
-# the console script's entry point, then this process's own peak RSS (KiB) on stderr: a
-# per-run figure, where RUSAGE_CHILDREN would report the largest of all earlier children
+# the console script's entry point, then this process's own peak RSS (KiB, VmHWM) on stderr.
+# Not getrusage: Linux carries ru_maxrss across fork + exec, so a child would report the
+# benchmark's own peak (the 1M-row frame in memory); VmHWM starts afresh with the new program.
 _WITH_PEAK_RSS = """
-import json, resource, sys
+import json, sys
 sys.argv = json.loads(sys.argv[1])
 from prodml.cli.main import run
 try:
     run()
 finally:
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    print(peak, file=sys.stderr)
 """
 
 

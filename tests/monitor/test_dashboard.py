@@ -11,8 +11,16 @@ import pytest
 from prodml import Project
 from prodml.monitor import render_dashboard
 from tests.monitor.conftest import day, production, write_predictions
-from tests.report.test_browser import browser  # the report's headless Chromium fixture
 from tests.serve.conftest import thread_server
+
+try:  # the report's headless Chromium fixture (skips when Chromium is absent)
+    from tests.report.test_browser import browser
+except ImportError:  # pragma: no cover - the helper moved: skip rather than break collection
+
+    @pytest.fixture
+    def browser() -> Any:
+        pytest.skip("the headless Chromium helper (tests/report/test_browser.py) is not there")
+
 
 pytestmark = pytest.mark.slow
 

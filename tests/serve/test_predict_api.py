@@ -93,8 +93,26 @@ def test_when_no_record_is_valid_the_answer_is_422_with_every_record_s_errors(
             400,
             "malformed_json",
         ),
+        (
+            {
+                "content": b'{"records": [{"Home": "\\ud800"}]}',
+                "headers": {"content-type": "application/json"},
+            },
+            400,
+            "malformed_json",
+        ),
     ],
-    ids=["malformed", "content-type", "no-records", "empty", "10k", "explain", "deep", "not-utf8"],
+    ids=[
+        "malformed",
+        "content-type",
+        "no-records",
+        "empty",
+        "10k",
+        "explain",
+        "deep",
+        "not-utf8",
+        "lone-surrogate",
+    ],
 )
 def test_bad_requests_get_a_json_4xx_naming_the_problem(
     served_credit: Server, send: dict[str, object], status: int, code: str

@@ -453,7 +453,7 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
     missing = codes < 0
     # one text per distinct key: levels that print alike (1 and 1.0) share a code
     key_codes, key_uniques = pd.factorize(level_keys, use_na_sentinel=True)
-    keys = pd.Index(np.asarray(key_uniques, dtype=object))
+    keys = pd.Index(np.asarray(key_uniques, dtype=object), dtype=object)
     row_codes = np.where(
         missing, -1, np.asarray(key_codes)[np.maximum(codes, 0)] if len(key_codes) else -1
     )
@@ -464,7 +464,8 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
             return np.zeros(n, dtype=bool)
         return level_mask[np.maximum(codes, 0)] & ~missing
 
-    lengths = keys.to_series().map(len).to_numpy(dtype=np.int64) if len(keys) else np.zeros(0)
+    # per distinct key, not per row; a plain loop keeps lone surrogates away from Arrow
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     oversized = (
         (lengths > rules.max_length)[np.maximum(row_codes, 0)] & ~missing
         if len(keys)

@@ -88,11 +88,11 @@ def _start(project: Any) -> Any:
     from prodml.serve._shadow import ShadowWorker
     from prodml.serve._watcher import RoutingWatcher
     from prodml.store import (
-        FEEDBACK,
-        PREDICTIONS,
         EventLog,
+        feedback_log_dir,
         feedback_schema,
         log_root,
+        prediction_log_dir,
         prediction_schema,
     )
 
@@ -103,14 +103,17 @@ def _start(project: Any) -> Any:
     config = ServeConfig(root=project.root, spec=spec, name=project.name, log_root=root)
     logs = {
         name: EventLog(
-            root / name,
+            directory,
             schema,
             flush_interval_s=serving.log_flush_interval_s,
             segment_interval_s=serving.log_segment_interval_s,
             segment_rows=serving.log_segment_rows,
             on_error=lambda _exc: metrics.log_errors.inc(),
         ).start()
-        for name, schema in ((PREDICTIONS, prediction_schema), (FEEDBACK, feedback_schema))
+        for name, directory, schema in (
+            ("predictions", prediction_log_dir(root), prediction_schema),
+            ("feedback", feedback_log_dir(root), feedback_schema),
+        )
     }
     watcher = RoutingWatcher(
         project.store,
@@ -124,8 +127,8 @@ def _start(project: Any) -> Any:
     service = Service(
         config,
         watcher=watcher,
-        predictions=logs[PREDICTIONS],
-        feedback=logs[FEEDBACK],
+        predictions=logs["predictions"],
+        feedback=logs["feedback"],
         metrics=metrics,
         tokens=Tokens.from_env(),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -51,7 +52,7 @@ def parse_json(body: bytes) -> Any:
             fix="send a JSON object",
         )
     try:
-        return json.loads(body)
+        payload = json.loads(body)
     except UnicodeDecodeError as exc:
         raise RequestError(
             "the request body is not UTF-8 text",
@@ -72,6 +73,26 @@ def parse_json(body: bytes) -> Any:
             code="malformed_json",
             where="body",
             fix="send flat records: an object of column name -> value per record",
+        ) from exc
+    if _ESCAPED_SURROGATE.search(body):
+        _check_text(payload)
+    return payload
+
+
+# JSON may escape a lone UTF-16 surrogate ("\ud800"), which is no character at all: Python
+# decodes it, but it cannot be encoded again (Arrow, Parquet, the log would fail on it later).
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _check_text(payload: Any) -> None:
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RequestError(
+            "the JSON body holds a lone UTF-16 surrogate escape (e.g. \\ud800), which is not text",
+            code="malformed_json",
+            where="body",
+            fix="send valid Unicode text (escape characters outside the BMP as a surrogate pair)",
         ) from exc
 
 

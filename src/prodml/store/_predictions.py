@@ -45,10 +45,12 @@ if TYPE_CHECKING:
 __all__ = [
     "FEEDBACK",
     "PREDICTIONS",
+    "feedback_log_dir",
     "feedback_schema",
     "log_relation",
     "log_root",
     "log_window",
+    "prediction_log_dir",
     "prediction_schema",
     "read_feedback",
     "read_labelled_predictions",
@@ -63,6 +65,16 @@ def log_root(project_dir: Path) -> Path:
     """Where the logs live: ``PRODML_LOG_DIR``, else ``.prodml/`` beside the project file."""
     override = os.environ.get("PRODML_LOG_DIR", "").strip()
     return Path(override) if override else Path(project_dir) / ".prodml"
+
+
+def prediction_log_dir(root: Path) -> Path:
+    """The prediction log's directory under a log root (see :func:`log_root`)."""
+    return Path(root) / PREDICTIONS
+
+
+def feedback_log_dir(root: Path) -> Path:
+    """The feedback log's directory under a log root."""
+    return Path(root) / FEEDBACK
 
 
 def prediction_schema() -> Any:
