@@ -19,7 +19,7 @@ import numpy as np
 
 from prodml.errors import DataError, ExpressionError
 
-__all__ = ["Expression", "parse_expression"]
+__all__ = ["Expression", "parse_expression", "refuse_unknown_columns"]
 
 _BINARY_OPS: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -46,14 +46,7 @@ class Expression:
         self, available: set[str] | frozenset[str] | list[str], *, where: str
     ) -> None:
         """Refuse expressions over columns the data does not have, naming them."""
-        missing = sorted(self.columns - set(available))
-        if missing:
-            raise ExpressionError(
-                f"expression {self.source!r} uses unknown column(s) {', '.join(missing)}",
-                where=where,
-                fix="use column names from the data (case-sensitive): "
-                + ", ".join(sorted(available)[:20]),
-            )
+        refuse_unknown_columns("expression", self.source, self.columns, available, where=where)
 
     def evaluate(self, data: Mapping[str, Any], n_rows: int, *, where: str = "") -> np.ndarray:
         """Evaluate over whole columns; returns float64 values of length ``n_rows``."""
@@ -72,6 +65,25 @@ class Expression:
                 "max(Amount, 1)",
             )
         return result
+
+
+def refuse_unknown_columns(
+    kind: str,
+    source: str,
+    columns: frozenset[str],
+    available: set[str] | frozenset[str] | list[str],
+    *,
+    where: str,
+) -> None:
+    """The one message for an expression or filter naming columns the data lacks."""
+    missing = sorted(columns - set(available))
+    if missing:
+        raise ExpressionError(
+            f"{kind} {source!r} uses unknown column(s) {', '.join(missing)}",
+            where=where,
+            fix="use column names from the data (case-sensitive): "
+            + ", ".join(sorted(available)[:20]),
+        )
 
 
 def parse_expression(source: str | float | int, *, where: str) -> Expression:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from prodml.errors import DataError, ExpressionError
+from prodml.expressions import refuse_unknown_columns
 
 __all__ = ["Filter", "parse_filter"]
 
@@ -68,14 +69,7 @@ class Filter:
         self, available: set[str] | frozenset[str] | list[str], *, where: str
     ) -> None:
         """Refuse filters over columns the data does not have, naming them."""
-        missing = sorted(self.columns - set(available))
-        if missing:
-            raise ExpressionError(
-                f"filter {self.source!r} uses unknown column(s) {', '.join(missing)}",
-                where=where,
-                fix="use column names from the data (case-sensitive): "
-                + ", ".join(sorted(available)[:20]),
-            )
+        refuse_unknown_columns("filter", self.source, self.columns, available, where=where)
 
     def evaluate(
         self, data: Mapping[str, Any] | Any, n_rows: int, *, where: str = ""
