@@ -233,6 +233,21 @@ def test_arrow_tables_and_frames_give_the_same_verdict(contract: dict) -> None:
     )
 
 
+def test_arrow_text_columns_give_the_same_verdict_as_python_text(contract: dict) -> None:
+    """Text read from Parquet is Arrow-backed and takes a faster path: same answers."""
+    home = ["rent", "castle", None, "owner", "rent", "castle"]
+    base = {"Age": [30.0] * 6, "Income": [100.0] * 6, "Records": ["no"] * 6}
+    as_python = pd.DataFrame({**base, "Home": pd.Series(home, dtype=object)})
+    as_arrow = pd.DataFrame({**base, "Home": pd.Series(home, dtype="string[pyarrow]")})
+    python = validate(as_python, contract, features=FEATURES)
+    arrow = validate(as_arrow, contract, features=FEATURES)
+    assert python.status.tolist() == arrow.status.tolist() == [
+        "ok", "repaired", "repaired", "ok", "ok", "repaired",
+    ]  # fmt: skip
+    assert python.repairs.tolist() == arrow.repairs.tolist()
+    assert python.frame["Home"].astype(str).tolist() == arrow.frame["Home"].astype(str).tolist()
+
+
 def test_quarantine_keeps_the_input_row_with_its_reason(contract: dict) -> None:
     new = pd.DataFrame(
         {

@@ -420,6 +420,28 @@ def _object_numbers(
     return out, missing, wrong, oversized
 
 
+def _arrow_text(dtype: Any) -> bool:
+    """Text held in Arrow (pandas' default string dtype when read from Parquet or CSV)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _arrow_factorize(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``pd.factorize`` for Arrow text, done by Arrow's dictionary encoding (about 3x faster).
+
+    Codes are -1 for missing values; the levels are the dictionary's texts, which are already
+    the category keys (text needs no re-spelling).
+    """
+    import pyarrow as pa
+
+    array = pa.array(column.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    levels = pd.Series(encoded.dictionary.to_pylist(), dtype=object)
+    return codes, levels
+
+
 def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list[Finding]]:
     """Checks on the distinct levels of the column, mapped back to rows by their codes.
 
@@ -443,6 +465,9 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
         row_classes = np.fromiter(map(_classify, raw), dtype=np.int8, count=n)
         codes, uniques = pd.factorize(category_text(column), use_na_sentinel=True)
         level_keys = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        level_typed = np.zeros(len(level_keys), dtype=bool)
+    elif _arrow_text(dtype):
+        codes, level_keys = _arrow_factorize(column)
         level_typed = np.zeros(len(level_keys), dtype=bool)
     else:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
