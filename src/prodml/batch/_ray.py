@@ -1,10 +1,12 @@
-"""The Ray engine: Ray Data ``read_parquet`` -> ``map_batches`` (actors) -> ``write_parquet``.
+"""The Ray engine: Ray Data ``read_parquet`` -> ``map_batches`` (actors) -> ordered parts.
 
 Each actor builds one :class:`~prodml.batch._scorer.BatchScorer` from the verified bundle bytes
 (shipped once through the object store), so the model is loaded once per actor and every batch
-is scored exactly as the local engine scores it. Order is preserved, so the driver numbers the
-rows while it turns Ray's files into the run's parts; the output is the local engine's, row for
-row.
+is scored exactly as the local engine scores it. The driver takes the scored batches back in
+input order (``preserve_order``) and writes the run's parts itself, numbering the rows as they
+come; the output is the local engine's, row for row. (An earlier version let Ray write Parquet
+files and re-read them sorted by name; Ray's file names do not follow input order once a write
+task splits its output, and the rows came back shuffled.)
 
 Ray is started by prodml with two CPUs when no ``--ray-address`` is given (and shut down after),
 or joined at the address given. The Ray engine reads Parquet (a file, a folder or a URL). A
@@ -14,7 +16,7 @@ beginning (the local engine resumes part by part).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from prodml.errors import ProdmlError, UserError
@@ -108,7 +110,6 @@ def run_ray(
         if kind == "parquet-dir":
             paths = [entry[0] for entry in source.fingerprint["files"]]
         actors = max(1, int(ray.cluster_resources().get("CPU", LOCAL_CPUS)))
-        written = f"{parts.target.work}/ray"
         # Ray counts CPUs logically: with a whole CPU each, two scoring actors on a two-CPU
         # Ray leave none for the tasks that list and read files, and the job waits forever
         # (measured); so actors reserve half a CPU and reads and writes a sliver
@@ -124,10 +125,16 @@ def run_ray(
             },
             batch_size=batch_size,
             batch_format="pyarrow",
-            concurrency=(1, actors),
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
             num_cpus=_ACTOR_CPUS,
         )
-        scored.write_parquet(written, filesystem=parts.target.fs, ray_remote_args=light)
+        _collect(
+            parts,
+            scored.iter_batches(batch_size=None, batch_format="pyarrow"),
+            schema,
+            batch_size,
+            advance,
+        )
     except ray.exceptions.RayError as exc:
         cause = getattr(exc, "cause", None)
         if isinstance(cause, ProdmlError):
@@ -140,42 +147,26 @@ def run_ray(
     finally:
         if started_here:
             ray.shutdown()
-    _collect(parts, written, schema, batch_size, advance)
 
 
 def _collect(
     parts: PartStore,
-    written: str,
+    scored: Iterable[pa.Table],
     schema: pa.Schema,
     batch_size: int,
     advance: Callable[[int], None],
 ) -> None:
-    """Ray's files, in order, re-cut into the run's parts, with the input position added."""
+    """Ray's scored batches, in input order, re-cut into the run's parts with the row number."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.fs as pafs
-    import pyarrow.parquet as pq
 
     from prodml.batch._input import _rechunk
     from prodml.batch._local import status_counts
 
-    fs = parts.target.fs
-    files = sorted(
-        info.path
-        for info in fs.get_file_info(pafs.FileSelector(written))
-        if info.path.endswith(".parquet")
-    )
-
-    def tables() -> Any:
-        for name in files:
-            with fs.open_input_file(name) as handle:
-                yield pq.read_table(handle)
-
     start = 0
-    for index, table in enumerate(_rechunk(tables(), batch_size)):
+    for index, table in enumerate(_rechunk(iter(scored), batch_size)):
         rows = pa.array(np.arange(start, start + table.num_rows, dtype=np.int64))
         table = table.add_column(0, "row", rows).select(schema.names).cast(schema)
         parts.write(index, table, status_counts(table))
         advance(table.num_rows)
         start += table.num_rows
-    fs.delete_dir(written)
