@@ -17,6 +17,7 @@ import typer
 
 from prodml.cli import alerts as alerts_command
 from prodml.cli import data as data_command
+from prodml.cli import demo as demo_command
 from prodml.cli import evaluate as evaluate_command
 from prodml.cli import explain as explain_command
 from prodml.cli import export as export_command
@@ -58,6 +59,7 @@ app.command("lineage")(lineage_command.lineage)
 app.command("feedback")(feedback_command.feedback)
 app.command("monitor")(monitor_command.monitor)
 app.command("alerts")(alerts_command.alerts)
+app.command("demo")(demo_command.demo)
 
 
 def run() -> None:
