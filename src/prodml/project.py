@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from prodml.evaluate.report import EvaluationReport
     from prodml.explain import Explanation
     from prodml.export import ExportReport
+    from prodml.maintain.ab import ABStatus
+    from prodml.maintain.journal import ABTest, HistoryEntry
+    from prodml.maintain.step import MaintainReport
     from prodml.monitor.alerts import Alert
     from prodml.monitor.feedback import FeedbackReceipt
     from prodml.monitor.run import MonitorReport
@@ -224,6 +227,44 @@ class Project:
         from prodml.monitor.alerts import list_alerts
 
         return list_alerts(self.store.metadata.engine, self.name, firing_only=firing_only)
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def maintain(
+        self,
+        *,
+        actor: str | None = None,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> MaintainReport:
+        """One idempotent maintenance step (``prodml maintain``): the promotion guard, the
+        running A/B test, or the retraining policies, whichever applies first."""
+        from prodml.maintain.step import maintain
+
+        return maintain(self, actor=actor, now=now, progress=progress)
+
+    def ab(self, *, now: datetime | None = None) -> ABStatus | None:
+        """The running A/B test judged now (``prodml ab``); None when no test is running."""
+        from prodml.maintain.ab import ab_status
+        from prodml.maintain.journal import running_ab_test
+
+        test = running_ab_test(self.store.metadata)
+        if test is None:
+            return None
+        return ab_status(self, test, now=now or datetime.now(UTC))
+
+    def ab_tests(self) -> list[ABTest]:
+        """Every A/B test, newest first, with its last result."""
+        from prodml.maintain.journal import list_ab_tests
+
+        return list_ab_tests(self.store.metadata)
+
+    def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
+        """Every alias move, policy firing, retraining, gate, A/B decision and rollback, oldest
+        first (``prodml history``); nothing is ever deleted from it."""
+        from prodml.maintain.journal import history
+
+        return history(self.store.metadata, limit=limit)
 
     # -- batch scoring and export -----------------------------------------------------------
 
@@ -465,11 +506,21 @@ class Project:
 
     # -- training ------------------------------------------------------------------------------
 
-    def train(self, *, progress: Progress | None = None, actor: str | None = None) -> TrainReport:
+    def train(
+        self,
+        *,
+        progress: Progress | None = None,
+        actor: str | None = None,
+        data: pd.DataFrame | None = None,
+        parent: int | None = None,
+        data_description: str | None = None,
+    ) -> TrainReport:
         """Snapshot the data, cross-validate candidates, evaluate once, register if it pays.
 
         Everything is computed before anything is written; then artifacts and metadata land
-        together, so a failure at any step leaves the store exactly as it was.
+        together, so a failure at any step leaves the store exactly as it was. ``data`` (with
+        ``data_description``) replaces the project's data source, and ``parent`` names the
+        version this one retrains: ``prodml maintain`` retrains on fresh data that way.
         """
         spec = self.spec  # a bad project file is reported before the heavy imports below
         spec.require_business_value(str(self.spec_path))
@@ -489,7 +540,7 @@ class Project:
         started = time.perf_counter()
         started_at = datetime.now(UTC)
         say("loading data")
-        raw = self.load_data()
+        raw = self.load_data() if data is None else data
         self._check_columns(spec, list(map(str, raw.columns)))
         say(f"snapshotting {len(raw)} rows")
         snapshot = take_snapshot(raw)
@@ -558,6 +609,8 @@ class Project:
             started_at=started_at,
             actor=actor,
             documents=documents,
+            parent=parent,
+            data_description=data_description,
         )
 
     def _explain_for_registry(
@@ -596,6 +649,8 @@ class Project:
         started_at: datetime,
         actor: str | None,
         documents: Callable[[Any, int], dict[str, bytes]] | None = None,
+        parent: int | None = None,
+        data_description: str | None = None,
     ) -> TrainReport:
         from prodml.data import describe_source
         from prodml.store import current_actor
@@ -630,7 +685,8 @@ class Project:
                     hash=snapshot.hash,
                     rows=snapshot.rows,
                     columns=snapshot.columns,
-                    source=describe_source(spec.data.source, base_dir=self.root),
+                    source=data_description
+                    or describe_source(spec.data.source, base_dir=self.root),
                     artifact_sha=data_sha,
                 )
                 run_id = uow.add_run(
@@ -663,7 +719,7 @@ class Project:
                         format_version=_bundle_format(),
                         data_hash=snapshot.hash,
                         spec_hash=spec_hash,
-                        parent_version=None,
+                        parent_version=parent,
                     )
                     uow.set_run_model_version(run_id, version)
                     if "champion" not in uow.aliases():

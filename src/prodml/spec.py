@@ -29,6 +29,7 @@ __all__ = [
     "BinaryOutcome",
     "DataSection",
     "EvaluationSection",
+    "MaintenanceSection",
     "MonitoringSection",
     "Problem",
     "RepairPolicy",
@@ -628,6 +629,145 @@ class MonitoringSection(_Section):
     sinks: list[AlertSink] = [AlertSink(type="console")]
 
 
+class RetrainPolicies(_Section):
+    """When ``prodml maintain`` retrains: any policy that is set and holds fires a retraining.
+
+    Unset policies never fire; with none set, ``maintain`` only carries running A/B tests and
+    promotion guards forward.
+    """
+
+    max_age: str | None = Field(
+        default=None,
+        pattern=WINDOW_PATTERN,
+        description="Schedule: retrain when the champion is older than this (e.g. 30d).",
+    )
+    drift_share: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        description="Retrain when the latest window's importance-weighted drift share reaches "
+        "this.",
+    )
+    value_drop: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=10.0,
+        description="Retrain when realised value per decision (estimated, before labels) of "
+        "the latest window falls this share of |held-out value| below the held-out value.",
+    )
+    new_labels: int | None = Field(
+        default=None,
+        ge=1,
+        description="Retrain when this many labelled decisions arrived since the champion "
+        "was trained.",
+    )
+
+
+class RetrainData(_Section):
+    """The data a retraining learns from (a new snapshot, with lineage to the champion)."""
+
+    source: Literal["log", "source", "both"] = Field(
+        default="both",
+        description="log: labelled predictions of the window joined with feedback; source: "
+        "the project's data source read afresh; both: the source plus the log's rows.",
+    )
+    window: str = Field(
+        default="365d",
+        pattern=WINDOW_PATTERN,
+        description="How far back labelled predictions are taken (e.g. 365d for 12 months).",
+    )
+    min_rows: int = Field(
+        default=200, ge=20, description="Fewest labelled log rows a log-based retraining needs."
+    )
+
+
+class GateSettings(_Section):
+    """What a challenger must show, on recent labelled decisions neither model trained on,
+    before it gets traffic."""
+
+    recent_share: float = Field(
+        default=0.3,
+        gt=0.0,
+        lt=1.0,
+        description="The newest share of labelled log rows kept out of retraining to compare "
+        "champion and challenger on.",
+    )
+    min_rows: int = Field(default=100, ge=20, description="Fewest rows the comparison needs.")
+    min_uplift: float = Field(
+        default=0.0,
+        description="Value per decision the challenger must add; the lower confidence bound "
+        "of its uplift must be above this.",
+    )
+    confidence: float = Field(default=0.9, gt=0.5, lt=1.0)
+    segment_tolerance: float = Field(
+        default=0.1,
+        ge=0.0,
+        description="No segment may lose more than this share of |champion value per decision| "
+        "(the larger of the segment's and the overall).",
+    )
+    min_segment_rows: int = Field(default=30, ge=5)
+    max_latency_ms: float = Field(
+        default=50.0, gt=0.0, description="p95 of one-record scoring, validation included."
+    )
+    resamples: int = Field(default=1000, ge=100, le=20_000)
+
+
+class ABSettings(_Section):
+    """The A/B test a gated challenger runs against the champion, judged sequentially."""
+
+    share: float | None = Field(
+        default=None,
+        gt=0.0,
+        lt=1.0,
+        description="Challenger's share of entities; unset: serving.challenger_share.",
+    )
+    alpha: float = Field(default=0.05, gt=0.0, lt=0.5)
+    min_samples: int = Field(
+        default=100, ge=10, description="Labelled decisions per variant before deciding."
+    )
+    harm_margin: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Stop for harm once the uplift is surely below minus this value.",
+    )
+    max_duration: str = Field(
+        default="30d",
+        pattern=WINDOW_PATTERN,
+        description="An unresolved test stops after this long; the champion stays.",
+    )
+
+
+class GuardSettings(_Section):
+    """After a promotion, the window in which a breach rolls the champion back automatically."""
+
+    window: str = Field(default="1d", pattern=WINDOW_PATTERN)
+    min_records: int = Field(default=50, ge=1, description="Records needed before judging.")
+    max_error_share: float = Field(default=0.01, ge=0.0, le=1.0)
+    max_rejected_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    max_latency_p95_ms: float = Field(default=250.0, gt=0.0)
+    value_drop: float = Field(
+        default=0.5,
+        gt=0.0,
+        description="Breach when value per decision (realised, else estimated) falls this "
+        "share of |held-out value| below the held-out value.",
+    )
+
+
+class MaintenanceSection(_Section):
+    """``prodml maintain``: retraining policies, gates, the A/B test and the rollback guard."""
+
+    policies: RetrainPolicies = RetrainPolicies()
+    cooldown: str = Field(
+        default="1d",
+        pattern=WINDOW_PATTERN,
+        description="Least time between two retrainings, whatever fires.",
+    )
+    data: RetrainData = RetrainData()
+    gates: GateSettings = GateSettings()
+    ab: ABSettings = ABSettings()
+    guard: GuardSettings = GuardSettings()
+
+
 class Spec(_Section):
     name: str | None = Field(
         default=None, description="Project name in a shared store; defaults to the folder name."
@@ -639,17 +779,24 @@ class Spec(_Section):
     training: TrainingSection = TrainingSection()
     serving: ServingSection = ServingSection()
     monitoring: MonitoringSection = MonitoringSection()
+    maintenance: MaintenanceSection = MaintenanceSection()
     store: StoreSection = StoreSection()
 
     def content_hash(self) -> str:
         """Hash of the meaning, not the text: comments and key order do not change it.
 
-        The serving and monitoring sections are left out: they do not change the model.
+        The serving, monitoring and maintenance sections are left out: they do not change the
+        model.
         Nor do ``data.repairs`` and ``data.validation``, which judge new data at inference.
         """
         meaning = self.model_dump(
             mode="json",
-            exclude={"serving": True, "monitoring": True, "data": {"repairs", "validation"}},
+            exclude={
+                "serving": True,
+                "monitoring": True,
+                "maintenance": True,
+                "data": {"repairs", "validation"},
+            },
         )
         payload = json.dumps(meaning, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -752,6 +899,6 @@ def _fix_hint(exc: ValidationError) -> str:
     if "extra_forbidden" in kinds:
         return (
             "remove or rename the unknown keys; sections are problem, success, data, "
-            "evaluation, training, serving, monitoring, store"
+            "evaluation, training, serving, monitoring, maintenance, store"
         )
     return "correct the fields listed above; see the project-file reference in the README"

@@ -25,6 +25,7 @@ from prodml.cli import feedback as feedback_command
 from prodml.cli import init as init_command
 from prodml.cli import lineage as lineage_command
 from prodml.cli import listing, registry, train
+from prodml.cli import maintain as maintain_command
 from prodml.cli import monitor as monitor_command
 from prodml.cli import report as report_command
 from prodml.cli import score as score_command
@@ -59,6 +60,9 @@ app.command("lineage")(lineage_command.lineage)
 app.command("feedback")(feedback_command.feedback)
 app.command("monitor")(monitor_command.monitor)
 app.command("alerts")(alerts_command.alerts)
+app.command("maintain")(maintain_command.maintain)
+app.command("ab")(maintain_command.ab)
+app.command("history")(maintain_command.history)
 app.command("demo")(demo_command.demo)
 
 

@@ -213,3 +213,48 @@ def _alert(row: Any, *, message: str | None = None, value: float | None = None) 
         fired_at=row.fired_at,
         resolved_at=row.resolved_at,
     )
+
+
+def record_incident(
+    engine: Any,
+    project: str,
+    *,
+    rule: str,
+    metric: str,
+    severity: str,
+    message: str,
+    version: int | None,
+    window_start: datetime | None,
+    details: dict[str, Any],
+    resolved: bool,
+) -> Alert:
+    """An incident raised outside the alert rules (e.g. a rollback by the promotion guard);
+    ``resolved`` when the action that raised it already resolved it."""
+    from sqlalchemy.orm import Session
+
+    from prodml.store._engine import write_transaction
+    from prodml.store._schema import AlertRow
+
+    now = datetime.now(UTC)
+    row = AlertRow(
+        project=project,
+        rule=rule[:200],
+        metric=metric[:64],
+        severity=severity,
+        status="resolved" if resolved else "firing",
+        model_version=version,
+        value=None,
+        threshold=None,
+        message=message,
+        window_start=window_start,
+        fired_at=now,
+        resolved_at=now if resolved else None,
+        details=details,
+    )
+    with (
+        write_transaction(engine, f"alerts:{project}") as conn,
+        Session(bind=conn, expire_on_commit=False) as session,
+    ):
+        session.add(row)
+        session.flush()
+        return _alert(row)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from prodml.errors import UserError
+from prodml.jsonsafe import jsonable
 from prodml.monitor.drift import ColumnDrift, DriftRule, column_drift
 from prodml.monitor.profiles import Profile
 
@@ -62,7 +63,7 @@ class MonitorReport:
         return any(check["holds"] for check in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(
+        return jsonable(
             {
                 "project": self.project,
                 "version": self.version,
@@ -433,18 +434,3 @@ def _utc(moment: Any) -> datetime:
     if isinstance(moment, datetime):
         return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return number if np.isfinite(number) else None
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    return value

@@ -31,11 +31,13 @@ from prodml.store._types import JSONValue, UTCDateTime
 
 __all__ = [
     "VERSION_TABLE",
+    "ABTestRow",
     "AlertRow",
     "AliasMoveRow",
     "AliasRow",
     "Base",
     "DatasetRow",
+    "MaintenanceEventRow",
     "ModelDocumentRow",
     "ModelVersionRow",
     "RunRow",
@@ -183,3 +185,37 @@ class AlertRow(Base):
     fired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     details: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+
+
+class MaintenanceEventRow(Base):
+    """Append-only audit of maintenance: policy firings, retrainings, gates, A/B decisions,
+    guard checks and rollbacks. The store never updates or deletes these rows."""
+
+    __tablename__ = "maintenance_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(PROJECT), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    kind: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(64))
+    champion: Mapped[int | None] = mapped_column(Integer)
+    challenger: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+
+
+class ABTestRow(Base):
+    """One champion-vs-challenger test: running until promoted, stopped or expired."""
+
+    __tablename__ = "ab_tests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(PROJECT), index=True)
+    champion: Mapped[int] = mapped_column(Integer)
+    challenger: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(32))  # running | promoted | stopped | expired
+    result: Mapped[dict[str, Any]] = mapped_column(JSONValue)
