@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a machine that has only python3:
-#   make demo   -> .venv with pinned deps, then trains the bundled credit example end to end
+#   make demo   -> .venv with pinned deps, then prodml demo: the whole lifecycle (train, serve,
+#                  drift, alerts, retrain, A/B test, promotion) on the bundled credit example
 #   make test   -> dev deps, lint (ruff), format check, types (mypy), the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -22,11 +23,7 @@ install: $(STAMP)
 
 demo: install
 	rm -rf build/demo
-	mkdir -p build
-	cp -r examples/credit build/demo
-	$(BIN)/prodml train -p build/demo
-	$(BIN)/prodml runs -p build/demo
-	$(BIN)/prodml models -p build/demo
+	$(BIN)/prodml demo --dir build/demo
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -42,7 +42,7 @@ def test_history_and_future_partition_the_example(tmp_path: Path) -> None:
 
     assert len(history) == made.history_rows
     assert len(history) + len(made.future) == len(original)
-    assert len(made.future) == round(len(original) * 0.35)
+    assert len(made.future) == round(len(original) * 0.5)
     assert history[ID_COLUMN].is_unique
     together = pd.concat([history.drop(columns=ID_COLUMN), made.future])
     key = list(original.columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -49,8 +50,16 @@ def demo(
 
     root = directory if directory is not None else Path(tempfile.mkdtemp(prefix="prodml-demo-"))
     narrator = Narrator(stdout_console())
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         run_demo(root, DemoSettings(seed=seed, applications=applications), narrator)
     except KeyboardInterrupt:
         narrator.say(f"interrupted: the server is stopped; the project so far is in {root}")
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a container stop, kill) ends the demo like Ctrl-C: the server is stopped too."""
+    raise KeyboardInterrupt

@@ -42,7 +42,7 @@ def bundled_example() -> Path:
     return Path(str(resources.files("prodml.demo").joinpath("credit")))
 
 
-def create_project(root: Path, *, future_share: float = 0.35, seed: int = 0) -> DemoProject:
+def create_project(root: Path, *, future_share: float = 0.5, seed: int = 0) -> DemoProject:
     """Write the demo project into ``root`` (created; must be absent or empty)."""
     import numpy as np
     import pandas as pd

@@ -60,6 +60,26 @@ class Server:
             detail = exc.read().decode("utf-8", "replace")[:500]
             raise ProdmlError(f"POST {path} answered {exc.code}: {detail}", where=self.url) from exc
 
+    def follow_registry(self, timeout_s: float = 60.0) -> dict[str, int]:
+        """Make the server re-read the aliases now and wait until it serves what they name.
+
+        The server would see a move within a poll interval anyway; the demo sends its next
+        batch right after ``maintain`` moved an alias, so it asks instead of hoping.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            reply = self.post("/admin/reload", {}, admin=True)
+            if reply["serving"] == reply["aliases"]:
+                return {str(k): int(v) for k, v in reply["serving"].items()}
+            if time.monotonic() > deadline:
+                raise ProdmlError(
+                    f"the server still serves {reply['serving']} after {timeout_s:.0f} s; "
+                    f"the registry names {reply['aliases']}",
+                    where=str(self.log_path),
+                    fix="read the server's log for the model that failed to load",
+                )
+            time.sleep(0.2)
+
     def ready(self) -> bool:
         try:
             with urllib.request.urlopen(self.url + "/v2/health/ready", timeout=2) as answer:

@@ -3,8 +3,10 @@
 Two changes of the world, both growing with the demo's progress:
 
 * **income inflation**: every applicant's ``Income`` is multiplied by a factor rising from 1.0
-  to ``max_income_factor`` (2.0 by default: at 1.5 the champion loses too little for an A/B test
-  to tell within the demo's few thousand decisions). Nominal incomes rise, repayment does not:
+  to ``max_income_factor`` (2.5 by default: at 1.5 or 2.0 the champion loses too little for an
+  A/B test to tell champion and retrained challenger apart within the demo's few thousand
+  decisions; measured out of sample, the challenger's uplift was about 15 EUR per decision at
+  2.0 and 29 at 2.5 with the default seed). Nominal incomes rise, repayment does not:
   each applicant keeps their true outcome. A model trained before the inflation sees richer
   applicants, underestimates their risk and approves too many.
 * **a new job category**: a growing share of the applicants who work part-time, freelance or in
@@ -42,7 +44,7 @@ class Drift:
 
     @classmethod
     def at(
-        cls, progress: float, *, max_income_factor: float = 2.0, max_gig_share: float = 0.3
+        cls, progress: float, *, max_income_factor: float = 2.5, max_gig_share: float = 0.35
     ) -> Drift:
         """The drift at ``progress`` in [0, 1]: none at 0, the full amount at 1, linear between."""
         p = min(1.0, max(0.0, progress))
