@@ -92,3 +92,14 @@ def test_two_steps_at_once_are_refused(pair: Path) -> None:
             Project(pair).maintain()
     finally:
         os.close(handle)
+
+
+def test_failed_requests_are_a_breach(pair: Path) -> None:
+    set_maintenance(pair, "  guard: {min_records: 50, max_error_share: 0.01}\n")
+    project = promote_good_model(pair)
+    rows = production()
+    log_and_label(pair, rows.iloc[:100], version=2, labels=False)
+    log_and_label(pair, rows.iloc[100:105], version=2, status="error", labels=False)
+    report = project.maintain()
+    assert report.actions[0]["decision"] == "rolled_back"
+    assert "error share 4.8% above 1.0%" in report.actions[0]["reason"]
