@@ -3,7 +3,8 @@
 Each step does the first of these that applies, records what it decided, and returns:
 
 1. **Guard**: a champion promoted within ``guard.window`` that breaches the guard's limits is
-   rolled back (and an alert sent); a guard window that ended clean is recorded once.
+   rolled back (and an alert sent); a guard window that ended clean is recorded once. While a
+   new champion is watched, nothing is retrained (a running A/B test is still judged).
 2. **A/B test**: a running test is judged with the sequential test; *promote* makes the
    challenger the champion (the guard then watches it), *stop for harm* and *expired* remove
    the challenger, *keep running* leaves everything as it is. A test whose aliases were moved
@@ -34,7 +35,6 @@ from prodml.jsonsafe import jsonable
 if TYPE_CHECKING:
     from prodml.maintain.guard import GuardCheck
     from prodml.project import Project
-    from prodml.store import AliasMove
 
 __all__ = ["MaintainReport", "maintain"]
 
@@ -119,25 +119,28 @@ def maintain(
         )
     report = MaintainReport(project.name, now, aliases["champion"], aliases.get("challenger"))
     with _step_lock(project):
-        if _guard(project, report, who, now, say):
+        guarded = _guard(project, report, who, now, say)
+        if guarded == "rolled_back" or _ab(project, report, who, now, say):
             return report
-        if _ab(project, report, who, now, say):
-            return report
-        _policies(project, report, who, now, say)
+        if guarded != "watching":
+            _policies(project, report, who, now, say)
     return report
 
 
 # -- 1. the promotion guard ----------------------------------------------------------------------
 
 
-def _guard(project: Project, report: MaintainReport, who: str, now: datetime, say: Say) -> bool:
-    """True when the step ends here: a rollback, or a new champion still being watched."""
+def _guard(
+    project: Project, report: MaintainReport, who: str, now: datetime, say: Say
+) -> str | None:
+    """``rolled_back`` (the step ends), ``watching`` (no retraining while a new champion is
+    watched), or None."""
     from prodml.maintain.guard import active_promotion, check_guard
     from prodml.maintain.journal import history
 
     watched = active_promotion(project, now)
     if watched is None:
-        return False
+        return None
     move, previous = watched
     done = {
         e.details.get("move_id")
@@ -145,12 +148,13 @@ def _guard(project: Project, report: MaintainReport, who: str, now: datetime, sa
         if e.kind == "guard" and e.decision in ("cleared", "rolled_back")
     }
     if move.id in done:
-        return False
+        return None
     say(f"checking the promotion guard of v{move.to_version}")
     check = check_guard(project, move, previous, now=now)
     versions = {"champion": check.version, "previous": previous}
     if check.breaches:
-        return _roll_back(project, report, check, move, who)
+        _roll_back(project, report, check, who)
+        return "rolled_back"
     if check.window_over:
         reason = (
             f"v{check.version} served {check.records} records in the guard window without a breach"
@@ -158,7 +162,7 @@ def _guard(project: Project, report: MaintainReport, who: str, now: datetime, sa
             else f"the guard window ended with only {check.records} records: nothing judged"
         )
         _record(project, report, "guard", "cleared", reason, who, versions, check.to_dict())
-        return False
+        return None
     report.add(
         "guard",
         "watching",
@@ -167,12 +171,10 @@ def _guard(project: Project, report: MaintainReport, who: str, now: datetime, sa
         versions=versions,
         details=check.to_dict(),
     )
-    return True
+    return "watching"
 
 
-def _roll_back(
-    project: Project, report: MaintainReport, check: GuardCheck, move: AliasMove, who: str
-) -> bool:
+def _roll_back(project: Project, report: MaintainReport, check: GuardCheck, who: str) -> None:
     from prodml.maintain.journal import end_ab_test, running_ab_test
 
     reason = "; ".join(check.breaches)
@@ -194,7 +196,6 @@ def _roll_back(
         end_ab_test(project.store.metadata, test.id, "abandoned", {"reason": "rollback"})
     report.champion = rolled.to_version
     _alert_rollback(project, check, rolled.to_version, reason)
-    return True
 
 
 def _alert_rollback(project: Project, check: GuardCheck, target: int | None, reason: str) -> None:

@@ -192,7 +192,14 @@ class Service:
         for item in accepted:
             groups.setdefault((item[0].explain, item[0].version), []).append(item)
         for (explain, _version), members in groups.items():
-            self._score_jobs(routing, [m[1] for m in members], [m[0] for m in members], explain)
+            try:
+                self._score_jobs(routing, [m[1] for m in members], [m[0] for m in members], explain)
+            except Exception as exc:  # a failing model: each request answers 500, logged
+                _log.exception("scoring failed for %d request(s)", len(members))
+                for job, scored, entities in members:
+                    self._log_failure(routing, job, scored, entities)
+                    outcomes[next(k for k, o in enumerate(outcomes) if o is scored)] = exc
+                continue
             for job, scored, entities in members:
                 latency_ms = (time.perf_counter() - job.started) * 1000.0
                 self._log(scored, entities, scored.features, job.endpoint, latency_ms)
@@ -434,6 +441,19 @@ class Service:
                 fix="check the disk space and permissions of the log directory "
                 "(PRODML_LOG_DIR, default .prodml/ beside prodml.yaml)",
             ) from exc
+
+    def _log_failure(
+        self, routing: Routing, job: Job, scored: Scored, entities: list[str | None]
+    ) -> None:
+        """Log the records of a request that failed while scoring as ``error`` rows, so that
+        monitoring and the promotion guard count failed requests, not only answered ones."""
+        for i in range(len(scored)):
+            scored.status[i] = "error"
+            scored.version[i] = routing.model(scored.variant[i]).version
+            scored.score[i] = scored.decision[i] = None
+            scored.errors[i] = [{"field": None, "message": "internal error while scoring"}]
+        latency_ms = (time.perf_counter() - job.started) * 1000.0
+        self._log(scored, entities, [None] * len(scored), job.endpoint, latency_ms)
 
     def score_shadow(self, job: Any) -> None:
         """The shadow worker's task: validate, score and log with the shadow model."""

@@ -18,7 +18,7 @@ model_version      int64       the version that scored (or would have scored) th
 variant            string      champion, challenger or shadow
 entity_id          string      the project's ``data.id_column`` value, if the record had one
 assignment         string      sticky (hash of the entity id) or random (no entity id)
-status             string      ok, repaired or rejected
+status             string      ok, repaired, rejected, or error (scoring failed: HTTP 500)
 score              float64     P(positive) for binary, the predicted value for regression
 decision           float64     binary: 1 act / 0 do not act; regression: the value decided
 decision_rule      float64     the threshold (binary) or offset (regression) that decided
