@@ -16,7 +16,7 @@ DirOption = Annotated[
         file_okay=False,
     ),
 ]
-SeedOption = Annotated[int, typer.Option(help="Seed of the simulated traffic and of the split.")]
+SeedOption = Annotated[int, typer.Option(help="Seed of the simulated traffic.")]
 ApplicationsOption = Annotated[
     int,
     typer.Option(
