@@ -276,9 +276,12 @@ class _Story:
             self.result.champion = project.aliases()["champion"]
         elif decision not in FINAL:
             self.say.say(
-                f"no decision after {self.settings.max_ab_rounds} looks: the test keeps running "
-                "(prodml ab shows it; prodml maintain goes on judging it)"
+                f"no decision after {self.settings.max_ab_rounds} looks: the test keeps running; "
+                "prodml maintain goes on judging it, and prodml ab shows it:"
             )
+            status = project.ab()
+            for line in status.lines() if status is not None else []:
+                self.say.say(line)
         return decision
 
     def _step(self, project: Project, *, show_policies: bool = False) -> MaintainReport:
