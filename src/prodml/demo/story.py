@@ -251,6 +251,8 @@ class _Story:
             self._flush(server)
             self._step(project)
             server.follow_registry()
+            # A breach rolls the champion back: the summary names whoever serves now.
+            self.result.champion = project.aliases()["champion"]
 
     def _ab_rounds(self, project: Project, server: Server, ledger: Ledger) -> str:
         """Traffic, outcomes, one ``maintain`` step; again, until the test decides."""
