@@ -17,9 +17,13 @@ from tests.conftest import PRODML, Result
 
 
 @pytest.mark.slow
-def test_the_demo_tells_the_whole_story(cli: Callable[..., Result], tmp_path: Path) -> None:
+def test_the_demo_tells_the_whole_story(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import prodml
 
+    for name in ("PRODML_STORE_URL", "PRODML_ARTIFACTS_DIR", "PRODML_LOG_DIR"):
+        monkeypatch.delenv(name, raising=False)  # the checks below read the demo's own store
     root = tmp_path / "demo"
     # A developer's own settings must not leak into the demo's self-contained project.
     foreign = {"PRODML_LOG_DIR": str(tmp_path / "elsewhere"), "PRODML_ADMIN_TOKEN": "not-this"}
