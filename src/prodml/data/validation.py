@@ -51,12 +51,8 @@ from pandas.api.types import (
 
 from prodml.data.contract import Contract, category_text
 from prodml.data.repair import ColumnRules, Policies, plan_repairs
-from prodml.data.validation_result import (
-    Finding,
-    Outcome,
-    ValidationResult,
-    column_report,
-)
+from prodml.data.validation_result import Finding, ValidationResult, column_report
+from prodml.data.verdicts import MISSING_COLUMN, NOT_A_RECORD, ColumnVerdicts, column_verdicts
 
 __all__ = ["Records", "Validator", "validate"]
 
@@ -87,6 +83,7 @@ class Validator:
         self.policies = policies or Policies()
         self.features = list(features) if features is not None else self.contract.feature_names
         self.rules = plan_repairs(self.contract, self.features, self.policies)
+        self.verdicts = {name: column_verdicts(rules) for name, rules in self.rules.items()}
 
     def __call__(self, records: Records) -> ValidationResult:
         frame, not_records = _as_frame(records)
@@ -95,35 +92,18 @@ class Validator:
         findings: list[Finding] = []
         if not_records is not None and not_records.any():
             rows = np.flatnonzero(not_records)
-            findings.append(
-                Finding(
-                    _RECORD,
-                    "not_a_record",
-                    "rejected",
-                    rows,
-                    "is not a mapping of column names to values",
-                    values=None,
-                )
-            )
+            findings.append(NOT_A_RECORD.finding(_RECORD, rows, None))
         out: dict[str, Any] = {}
         reports = {}
         missing_columns = []
         for name, rules in self.rules.items():
             if name in frame.columns:
-                values, column_findings = _check_column(frame[name], rules)
+                values, column_findings = _check_column(frame[name], rules, self.verdicts[name])
                 present = True
             else:
                 missing_columns.append(name)
                 values = np.full(n, np.nan)
-                column_findings = [
-                    Finding(
-                        name,
-                        "missing_column",
-                        "rejected",
-                        np.arange(n),
-                        "required column is missing",
-                    )
-                ]
+                column_findings = [MISSING_COLUMN.finding(name, np.arange(n), None)]
                 present = False
             out[name] = values
             findings.extend(column_findings)
@@ -247,13 +227,17 @@ def _records_frame(items: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
 # -- one column ---------------------------------------------------------------------------------
 
 
-def _check_column(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, list[Finding]]:
+def _check_column(
+    column: pd.Series, rules: ColumnRules, verdicts: ColumnVerdicts
+) -> tuple[np.ndarray, list[Finding]]:
     if rules.numeric:
-        return _check_numeric(column, rules)
-    return _check_categorical(column, rules)
+        return _check_numeric(column, rules, verdicts)
+    return _check_categorical(column, rules, verdicts)
 
 
-def _check_numeric(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, list[Finding]]:
+def _check_numeric(
+    column: pd.Series, rules: ColumnRules, verdicts: ColumnVerdicts
+) -> tuple[np.ndarray, list[Finding]]:
     name = rules.name
     raw = column.to_numpy(dtype=object) if _needs_raw(column) else None
     numbers_, missing, wrong, oversized = _as_numbers(column, rules.max_length)
@@ -262,100 +246,45 @@ def _check_numeric(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, l
 
     if oversized.any():
         rows = np.flatnonzero(oversized)
-        findings.append(
-            Finding(
-                name,
-                "oversized",
-                "rejected",
-                rows,
-                f"is text longer than {rules.max_length} characters",
-                values_of(rows),
-            )
-        )
+        findings.append(verdicts.oversized.finding(name, rows, values_of(rows)))
     if wrong.any():
         rows = np.flatnonzero(wrong)
-        findings.append(
-            Finding(name, "wrong_type", "rejected", rows, "is not a number", values_of(rows))
-        )
+        findings.append(verdicts.wrong_type.finding(name, rows, values_of(rows)))
     with np.errstate(invalid="ignore"):
         infinite = np.isinf(numbers_)
     if infinite.any():
+        assert verdicts.infinite is not None
         rows = np.flatnonzero(infinite)
         shown = numbers_[rows].astype(object)
-        if rules.infinite == "reject":
-            findings.append(
-                Finding(name, "infinite", "rejected", rows, "is not a finite number", shown)
-            )
-        elif rules.infinite == "clip":
+        if rules.infinite == "clip":
             assert rules.low is not None and rules.high is not None
             numbers_[rows] = np.where(numbers_[rows] > 0, rules.high, rules.low)
-            findings.append(
-                Finding(
-                    name,
-                    "infinite",
-                    "repaired",
-                    rows,
-                    "",
-                    shown,
-                    rule=f"clipped to [{rules.low:g}, {rules.high:g}]",
-                )
-            )
-        else:  # treated as missing, then the missing policy applies
+        elif rules.infinite != "reject":  # treated as missing, then the missing policy applies
             numbers_[rows] = np.nan
-            outcome, rule = _apply_missing(numbers_, rows, rules)
-            findings.append(
-                Finding(
-                    name,
-                    "infinite",
-                    outcome,
-                    rows,
-                    "is not a finite number (treated as missing, which is rejected)",
-                    shown,
-                    rule=f"missing{', ' + rule if rule else ''}",
-                )
-            )
+            _apply_missing(numbers_, rows, rules)
+        findings.append(verdicts.infinite.finding(name, rows, shown))
     if missing.any():
         rows = np.flatnonzero(missing)
-        outcome, rule = _apply_missing(numbers_, rows, rules)
-        findings.append(Finding(name, "missing", outcome, rows, "missing value", None, rule=rule))
-    if rules.low is not None and rules.high is not None:
+        _apply_missing(numbers_, rows, rules)
+        findings.append(verdicts.missing.finding(name, rows, None))
+    if verdicts.out_of_range is not None:
+        assert rules.low is not None and rules.high is not None
         with np.errstate(invalid="ignore"):
             outside = ~infinite & ((numbers_ < rules.low) | (numbers_ > rules.high))
         outside &= ~missing & ~wrong & ~oversized
         if outside.any():
             rows = np.flatnonzero(outside)
             shown = numbers_[rows].astype(object)
-            accepted = f"[{rules.low:g}, {rules.high:g}]"
             if rules.out_of_range == "clip":
                 numbers_[rows] = np.clip(numbers_[rows], rules.low, rules.high)
-                findings.append(
-                    Finding(
-                        name, "out_of_range", "repaired", rows, "", shown, f"clipped to {accepted}"
-                    )
-                )
-            else:
-                verdict: Outcome = "rejected" if rules.out_of_range == "reject" else "passed"
-                findings.append(
-                    Finding(
-                        name,
-                        "out_of_range",
-                        verdict,
-                        rows,
-                        f"is outside the accepted range {accepted}",
-                        shown,
-                    )
-                )
+            findings.append(verdicts.out_of_range.finding(name, rows, shown))
     return numbers_, findings
 
 
-def _apply_missing(values: np.ndarray, rows: np.ndarray, rules: ColumnRules) -> tuple[Outcome, str]:
-    """Fill ``values[rows]`` per the missing policy; the outcome and the rule's label."""
+def _apply_missing(values: np.ndarray, rows: np.ndarray, rules: ColumnRules) -> None:
+    """Fill ``values[rows]`` per the missing policy (the verdict says what that was)."""
     if rules.missing == "impute":
         values[rows] = rules.fill
-        return "repaired", f"{rules.fill_label}"
-    if rules.missing == "reject":
-        return "rejected", ""
-    return "passed", ""
 
 
 def _as_numbers(
@@ -442,7 +371,9 @@ def _arrow_factorize(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, levels
 
 
-def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list[Finding]]:
+def _check_categorical(
+    column: pd.Series, rules: ColumnRules, verdicts: ColumnVerdicts
+) -> tuple[Any, list[Finding]]:
     """Checks on the distinct levels of the column, mapped back to rows by their codes.
 
     A categorical column has few distinct values, so every test (known level? too long? a number
@@ -518,20 +449,10 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
     )
     if oversized.any():
         rows = np.flatnonzero(oversized)
-        findings.append(
-            Finding(
-                name, "oversized", "rejected", rows,
-                f"is text longer than {rules.max_length} characters", keys_at(rows),
-            )
-        )  # fmt: skip
+        findings.append(verdicts.oversized.finding(name, rows, keys_at(rows)))
     if wrong.any():
         rows = np.flatnonzero(wrong)
-        findings.append(
-            Finding(
-                name, "wrong_type", "rejected", rows,
-                "is not a category (training had text categories)", raw_of(rows),
-            )
-        )  # fmt: skip
+        findings.append(verdicts.wrong_type.finding(name, rows, raw_of(rows)))
     categories = list(key_text)
 
     def code_of(level: str) -> int:
@@ -542,32 +463,15 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
     out_codes = row_codes.copy()
     if missing.any():
         rows = np.flatnonzero(missing)
-        outcome: Outcome = "passed"
-        rule = ""
         if rules.missing == "impute":
-            outcome, rule = "repaired", rules.fill_label
             out_codes[rows] = code_of(str(rules.fill))
-        elif rules.missing == "reject":
-            outcome = "rejected"
-        findings.append(Finding(name, "missing", outcome, rows, "missing value", None, rule=rule))
-    if known is not None:
+        findings.append(verdicts.missing.finding(name, rows, None))
+    if verdicts.unseen is not None:
         unseen = ~is_known & ~missing & ~wrong & ~oversized
         if unseen.any():
             rows = np.flatnonzero(unseen)
-            if rules.unseen == "reject":
-                findings.append(
-                    Finding(
-                        name, "unseen", "rejected", rows, "is a category unseen in training",
-                        keys_at(rows),
-                    )
-                )  # fmt: skip
-            else:
-                findings.append(
-                    Finding(
-                        name, "unseen", "repaired", rows, "", keys_at(rows),
-                        rule=rules.unseen_label,
-                    )
-                )  # fmt: skip
+            findings.append(verdicts.unseen.finding(name, rows, keys_at(rows)))
+            if rules.unseen != "reject":
                 out_codes[rows] = code_of(str(rules.unseen_fill))
     repaired = pd.Categorical.from_codes(out_codes, categories=pd.Index(categories, dtype=object))
     return repaired, findings
