@@ -51,7 +51,15 @@ from pandas.api.types import (
 
 from prodml.data.contract import Contract, category_text
 from prodml.data.repair import ColumnRules, Policies, plan_repairs
-from prodml.data.validation_result import Finding, ValidationResult, column_report
+from prodml.data.text_numbers import parse_text, text_series, to_float
+from prodml.data.validation_result import (
+    Finding,
+    ValidationResult,
+    column_report,
+    repaired_frame,
+    row_codes,
+)
+from prodml.data.validation_small import SMALL_BATCH, check_small
 from prodml.data.verdicts import MISSING_COLUMN, NOT_A_RECORD, ColumnVerdicts, column_verdicts
 
 __all__ = ["Records", "Validator", "validate"]
@@ -70,6 +78,10 @@ class Validator:
 
     Build one per model (the API and batch scorer keep it for their lifetime); resolving the
     policies checks them against the contract, so a bad project file fails at start-up.
+
+    A list of at most :data:`~prodml.data.validation_small.SMALL_BATCH` records (an API request)
+    is judged value by value without pandas when its values allow it, with the same result;
+    ``small_batches=False`` always takes the vectorised path (the parity tests compare the two).
     """
 
     def __init__(
@@ -78,17 +90,28 @@ class Validator:
         policies: Policies | None = None,
         *,
         features: Sequence[str] | None = None,
+        small_batches: bool = True,
     ) -> None:
         self.contract = contract if isinstance(contract, Contract) else Contract.from_dict(contract)
         self.policies = policies or Policies()
         self.features = list(features) if features is not None else self.contract.feature_names
         self.rules = plan_repairs(self.contract, self.features, self.policies)
         self.verdicts = {name: column_verdicts(rules) for name, rules in self.rules.items()}
+        self.known_columns = frozenset(self.contract.columns)
+        self.small_batches = small_batches
 
     def __call__(self, records: Records) -> ValidationResult:
+        if self.small_batches and isinstance(records, list | tuple | dict):
+            items = [records] if isinstance(records, dict) else records
+            if len(items) <= SMALL_BATCH:
+                result = check_small(self, items, lambda: _as_frame(items)[0])
+                if result is not None:
+                    return result
+        return self._vectorised(records)
+
+    def _vectorised(self, records: Records) -> ValidationResult:
         frame, not_records = _as_frame(records)
         n = len(frame)
-        codes = np.zeros(n, dtype=np.int8)
         findings: list[Finding] = []
         if not_records is not None and not_records.any():
             rows = np.flatnonzero(not_records)
@@ -110,27 +133,18 @@ class Validator:
             reports[name] = column_report(
                 name, "numeric" if rules.numeric else "categorical", present, n, column_findings
             )
-        for finding in findings:
-            if finding.outcome == "rejected":
-                codes[finding.rows] = 2
-            elif finding.outcome == "repaired":
-                codes[finding.rows] = np.maximum(codes[finding.rows], 1)
-        known = set(self.contract.columns)
-        extra = [str(c) for c in frame.columns if str(c) not in known]
-        accepted = np.flatnonzero(codes < 2)
-        # copy=False keeps one block per column: no consolidating copy of the float columns
-        repaired = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
-        if len(accepted) < n:
-            repaired = repaired.iloc[accepted]
+        codes = row_codes(findings, n)
+        extra = [str(c) for c in frame.columns if str(c) not in self.known_columns]
+        repaired = repaired_frame(out, n, np.flatnonzero(codes < 2))
         return ValidationResult(
             n_rows=n,
             codes=codes,
-            frame=repaired,
+            make_frame=lambda: repaired,
             columns=reports,
             extra_columns=extra,
             missing_columns=missing_columns,
             findings=tuple(findings),
-            records=frame,
+            make_records=lambda: frame,
             max_rejected_share=self.policies.max_rejected_share,
         )
 
@@ -307,21 +321,8 @@ def _as_numbers(
         values = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         return values, np.isnan(values), nothing, nothing
     if is_string_dtype(dtype) and not is_object_dtype(dtype):
-        return _parse_text(column, max_length)
+        return parse_text(column, max_length)
     return _object_numbers(column.to_numpy(dtype=object), max_length)
-
-
-def _parse_text(
-    text: pd.Series, max_length: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    blank = text.isna() | (text.str.strip() == "")
-    missing = blank.to_numpy(dtype=bool, na_value=True)
-    oversized = (text.str.len() > max_length).to_numpy(dtype=bool, na_value=False) & ~missing
-    kept = text.where(~blank & ~oversized)
-    values = pd.to_numeric(kept, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    values = values.copy()
-    wrong = ~missing & ~oversized & np.isnan(values)
-    return values, missing, wrong, oversized
 
 
 def _object_numbers(
@@ -335,12 +336,12 @@ def _object_numbers(
     oversized = np.zeros(n, dtype=bool)
     numeric = np.flatnonzero(classes == _NUMBER)
     if len(numeric):
-        out[numeric] = np.fromiter(map(_to_float, values[numeric]), np.float64, len(numeric))
+        out[numeric] = np.fromiter(map(to_float, values[numeric]), np.float64, len(numeric))
         missing[numeric] |= np.isnan(out[numeric])
     text_rows = np.flatnonzero(classes == _TEXT)
     if len(text_rows):
-        parsed, t_missing, t_wrong, t_oversized = _parse_text(
-            _text_series(values[text_rows]), max_length
+        parsed, t_missing, t_wrong, t_oversized = parse_text(
+            text_series(values[text_rows]), max_length
         )
         out[text_rows] = parsed
         missing[text_rows] = t_missing
@@ -495,16 +496,6 @@ def _values_getter(column: pd.Series, raw: np.ndarray | None) -> Any:
     return get
 
 
-def _text_series(values: np.ndarray) -> pd.Series:
-    """Python strings as a pandas text column; lone surrogates (valid JSON, invalid UTF-8)
-    are replaced rather than allowed to fail the whole batch."""
-    try:
-        return pd.Series(values, dtype="str")
-    except (ValueError, TypeError, pa.ArrowException):
-        cleaned = [v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for v in values]
-        return pd.Series(cleaned, dtype="str")
-
-
 def _classify(value: Any) -> int:
     if value is None or value is pd.NA or value is pd.NaT:
         return _MISSING
@@ -517,12 +508,3 @@ def _classify(value: Any) -> int:
     if isinstance(value, numbers.Real | Decimal):
         return _NUMBER
     return _OTHER
-
-
-def _to_float(value: Any) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return float("inf") if value > 0 else float("-inf")
-    except (TypeError, ValueError):
-        return float("nan")
