@@ -140,7 +140,7 @@ class Validator:
             n_rows=n,
             codes=codes,
             make_frame=lambda: repaired,
-            columns=reports,
+            make_columns=lambda: reports,
             extra_columns=extra,
             missing_columns=missing_columns,
             findings=tuple(findings),

@@ -128,15 +128,15 @@ class ValidationResult:
     :meth:`prodml.ModelBundle.predict`. Rejected rows are never scored and never dropped
     silently: :attr:`reasons` says why, and :meth:`quarantine` returns them with a reason column.
 
-    The frames are built on first use (``make_frame``, ``make_records``): for a few records the
-    validator works without pandas, and an API request that only needs :attr:`arrays` never pays
-    for a DataFrame.
+    The frames and per-column reports are built on first use (``make_frame``, ``make_records``,
+    ``make_columns``): for a few records the validator works without pandas, and an API request
+    that only needs :attr:`arrays` and :attr:`findings` never pays for them.
     """
 
     n_rows: int
     codes: np.ndarray = field(repr=False)  # int8 per row: 0 ok, 1 repaired, 2 rejected
     make_frame: Callable[[], pd.DataFrame] = field(repr=False)
-    columns: dict[str, ColumnReport] = field(repr=False)
+    make_columns: Callable[[], dict[str, ColumnReport]] = field(repr=False)
     extra_columns: list[str]
     missing_columns: list[str]
     findings: tuple[Finding, ...] = field(repr=False)
@@ -147,6 +147,11 @@ class ValidationResult:
     @cached_property
     def frame(self) -> pd.DataFrame:
         return self.make_frame()
+
+    @cached_property
+    def columns(self) -> dict[str, ColumnReport]:
+        """Per feature column: counts of ok, repaired and rejected values, checks, examples."""
+        return self.make_columns()
 
     @cached_property
     def records(self) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from prodml.data.text_numbers import parse_text, text_series, to_float
 from prodml.data.validation_result import (
+    ColumnReport,
     Finding,
     ValidationResult,
     column_report,
@@ -110,11 +111,10 @@ def _check(
     n = len(records)
     findings: list[Finding] = []
     out: dict[str, np.ndarray | _Levels] = {}
-    reports = {}
+    per_column: dict[str, list[Finding]] = {}
     missing_columns = []
     for name, rules in validator.rules.items():
-        present = name in keys
-        if present:
+        if name in keys:
             values = [record.get(name) for record in records]
             verdicts = validator.verdicts[name]
             if rules.numeric:
@@ -126,15 +126,29 @@ def _check(
             out[name] = np.full(n, np.nan)
             column_findings = [MISSING_COLUMN.finding(name, np.arange(n), None)]
         findings.extend(column_findings)
-        kind = "numeric" if rules.numeric else "categorical"
-        reports[name] = column_report(name, kind, present, n, column_findings)
+        per_column[name] = column_findings
     codes = row_codes(findings, n)
     accepted = np.flatnonzero(codes < 2)
     rows = accepted.tolist()
+    everyone = len(rows) == n
     arrays = {
-        name: column.values(rows) if isinstance(column, _Levels) else column[accepted]
+        name: column.values(rows)
+        if isinstance(column, _Levels)
+        else (column if everyone else column[accepted])
         for name, column in out.items()
     }
+
+    def make_columns() -> dict[str, ColumnReport]:
+        return {
+            name: column_report(
+                name,
+                "numeric" if rules.numeric else "categorical",
+                name in keys,
+                n,
+                per_column[name],
+            )
+            for name, rules in validator.rules.items()
+        }
 
     def make_frame() -> pd.DataFrame:
         columns = {
@@ -147,7 +161,7 @@ def _check(
         n_rows=n,
         codes=codes,
         make_frame=make_frame,
-        columns=reports,
+        make_columns=make_columns,
         extra_columns=[key for key in keys if key not in validator.known_columns],
         missing_columns=missing_columns,
         findings=tuple(findings),
@@ -221,6 +235,8 @@ def _numeric(
             _hit(hits, "out_of_range", i, number)
             if rules.out_of_range == "clip":
                 numbers[i] = min(max(number, low), high)
+    if not hits:
+        return np.array(numbers, dtype=np.float64), []
     order = (
         verdicts.oversized,
         verdicts.wrong_type,
@@ -256,6 +272,8 @@ def _categorical(
             _hit(hits, "oversized", i, categories[code])
         elif known is not None and categories[code] not in known:
             _hit(hits, "unseen", i, categories[code])
+    if not hits:
+        return _Levels(codes, categories), []
     out = list(codes)
     if "missing" in hits and rules.missing == "impute":
         _fill(out, categories, hits["missing"][0], str(rules.fill))
