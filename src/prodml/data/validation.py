@@ -26,7 +26,9 @@ Columns the contract knows but that are not features (target, id, excluded) are 
 it does not know are ignored and listed in :attr:`ValidationResult.extra_columns`.
 
 The work is vectorised per column (numpy, pandas and Arrow kernels); only object columns of mixed
-Python values, which list-of-dict input produces, are classified value by value.
+Python values, which list-of-dict input produces, are classified value by value. A list of a few
+JSON records (an API request) is first offered to :mod:`prodml.data.validation_small`, which
+applies the same rules and wording value by value without pandas's fixed cost per call.
 """
 
 from __future__ import annotations
