@@ -26,7 +26,9 @@ Columns the contract knows but that are not features (target, id, excluded) are 
 it does not know are ignored and listed in :attr:`ValidationResult.extra_columns`.
 
 The work is vectorised per column (numpy, pandas and Arrow kernels); only object columns of mixed
-Python values, which list-of-dict input produces, are classified value by value.
+Python values, which list-of-dict input produces, are classified value by value. A list of a few
+JSON records (an API request) is first offered to :mod:`prodml.data.validation_small`, which
+applies the same rules and wording value by value without pandas's fixed cost per call.
 """
 
 from __future__ import annotations
@@ -51,12 +53,16 @@ from pandas.api.types import (
 
 from prodml.data.contract import Contract, category_text
 from prodml.data.repair import ColumnRules, Policies, plan_repairs
+from prodml.data.text_numbers import parse_text, text_series, to_float
 from prodml.data.validation_result import (
     Finding,
-    Outcome,
     ValidationResult,
     column_report,
+    repaired_frame,
+    row_codes,
 )
+from prodml.data.validation_small import SMALL_BATCH, check_small
+from prodml.data.verdicts import MISSING_COLUMN, NOT_A_RECORD, ColumnVerdicts, column_verdicts
 
 __all__ = ["Records", "Validator", "validate"]
 
@@ -74,6 +80,10 @@ class Validator:
 
     Build one per model (the API and batch scorer keep it for their lifetime); resolving the
     policies checks them against the contract, so a bad project file fails at start-up.
+
+    A list of at most :data:`~prodml.data.validation_small.SMALL_BATCH` records (an API request)
+    is judged value by value without pandas when its values allow it, with the same result;
+    ``small_batches=False`` always takes the vectorised path (the parity tests compare the two).
     """
 
     def __init__(
@@ -82,75 +92,61 @@ class Validator:
         policies: Policies | None = None,
         *,
         features: Sequence[str] | None = None,
+        small_batches: bool = True,
     ) -> None:
         self.contract = contract if isinstance(contract, Contract) else Contract.from_dict(contract)
         self.policies = policies or Policies()
         self.features = list(features) if features is not None else self.contract.feature_names
         self.rules = plan_repairs(self.contract, self.features, self.policies)
+        self.verdicts = {name: column_verdicts(rules) for name, rules in self.rules.items()}
+        self.known_columns = frozenset(self.contract.columns)
+        self.small_batches = small_batches
 
     def __call__(self, records: Records) -> ValidationResult:
+        if self.small_batches and isinstance(records, list | tuple | dict):
+            items = [records] if isinstance(records, dict) else records
+            if len(items) <= SMALL_BATCH:
+                result = check_small(self, items, lambda: _as_frame(items)[0])
+                if result is not None:
+                    return result
+        return self._vectorised(records)
+
+    def _vectorised(self, records: Records) -> ValidationResult:
         frame, not_records = _as_frame(records)
         n = len(frame)
-        codes = np.zeros(n, dtype=np.int8)
         findings: list[Finding] = []
         if not_records is not None and not_records.any():
             rows = np.flatnonzero(not_records)
-            findings.append(
-                Finding(
-                    _RECORD,
-                    "not_a_record",
-                    "rejected",
-                    rows,
-                    "is not a mapping of column names to values",
-                    values=None,
-                )
-            )
+            findings.append(NOT_A_RECORD.finding(_RECORD, rows, None))
         out: dict[str, Any] = {}
         reports = {}
         missing_columns = []
         for name, rules in self.rules.items():
             if name in frame.columns:
-                values, column_findings = _check_column(frame[name], rules)
+                values, column_findings = _check_column(frame[name], rules, self.verdicts[name])
                 present = True
             else:
                 missing_columns.append(name)
                 values = np.full(n, np.nan)
-                column_findings = [
-                    Finding(
-                        name,
-                        "missing_column",
-                        "rejected",
-                        np.arange(n),
-                        "required column is missing",
-                    )
-                ]
+                column_findings = [MISSING_COLUMN.finding(name, np.arange(n), None)]
                 present = False
             out[name] = values
             findings.extend(column_findings)
             reports[name] = column_report(
                 name, "numeric" if rules.numeric else "categorical", present, n, column_findings
             )
-        for finding in findings:
-            if finding.outcome == "rejected":
-                codes[finding.rows] = 2
-            elif finding.outcome == "repaired":
-                codes[finding.rows] = np.maximum(codes[finding.rows], 1)
-        known = set(self.contract.columns)
-        extra = [str(c) for c in frame.columns if str(c) not in known]
-        accepted = np.flatnonzero(codes < 2)
-        # copy=False keeps one block per column: no consolidating copy of the float columns
-        repaired = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
-        if len(accepted) < n:
-            repaired = repaired.iloc[accepted]
+        codes = row_codes(findings, n)
+        extra = [str(c) for c in frame.columns if str(c) not in self.known_columns]
+        repaired = repaired_frame(out, n, np.flatnonzero(codes < 2))
         return ValidationResult(
             n_rows=n,
             codes=codes,
-            frame=repaired,
-            columns=reports,
+            make_frame=lambda: repaired,
+            make_columns=lambda: reports,
             extra_columns=extra,
             missing_columns=missing_columns,
             findings=tuple(findings),
-            records=frame,
+            make_records=lambda: frame,
             max_rejected_share=self.policies.max_rejected_share,
         )
 
@@ -247,13 +243,17 @@ def _records_frame(items: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
 # -- one column ---------------------------------------------------------------------------------
 
 
-def _check_column(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, list[Finding]]:
+def _check_column(
+    column: pd.Series, rules: ColumnRules, verdicts: ColumnVerdicts
+) -> tuple[np.ndarray, list[Finding]]:
     if rules.numeric:
-        return _check_numeric(column, rules)
-    return _check_categorical(column, rules)
+        return _check_numeric(column, rules, verdicts)
+    return _check_categorical(column, rules, verdicts)
 
 
-def _check_numeric(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, list[Finding]]:
+def _check_numeric(
+    column: pd.Series, rules: ColumnRules, verdicts: ColumnVerdicts
+) -> tuple[np.ndarray, list[Finding]]:
     name = rules.name
     raw = column.to_numpy(dtype=object) if _needs_raw(column) else None
     numbers_, missing, wrong, oversized = _as_numbers(column, rules.max_length)
@@ -262,100 +262,45 @@ def _check_numeric(column: pd.Series, rules: ColumnRules) -> tuple[np.ndarray, l
 
     if oversized.any():
         rows = np.flatnonzero(oversized)
-        findings.append(
-            Finding(
-                name,
-                "oversized",
-                "rejected",
-                rows,
-                f"is text longer than {rules.max_length} characters",
-                values_of(rows),
-            )
-        )
+        findings.append(verdicts.oversized.finding(name, rows, values_of(rows)))
     if wrong.any():
         rows = np.flatnonzero(wrong)
-        findings.append(
-            Finding(name, "wrong_type", "rejected", rows, "is not a number", values_of(rows))
-        )
+        findings.append(verdicts.wrong_type.finding(name, rows, values_of(rows)))
     with np.errstate(invalid="ignore"):
         infinite = np.isinf(numbers_)
     if infinite.any():
+        assert verdicts.infinite is not None
         rows = np.flatnonzero(infinite)
         shown = numbers_[rows].astype(object)
-        if rules.infinite == "reject":
-            findings.append(
-                Finding(name, "infinite", "rejected", rows, "is not a finite number", shown)
-            )
-        elif rules.infinite == "clip":
+        if rules.infinite == "clip":
             assert rules.low is not None and rules.high is not None
             numbers_[rows] = np.where(numbers_[rows] > 0, rules.high, rules.low)
-            findings.append(
-                Finding(
-                    name,
-                    "infinite",
-                    "repaired",
-                    rows,
-                    "",
-                    shown,
-                    rule=f"clipped to [{rules.low:g}, {rules.high:g}]",
-                )
-            )
-        else:  # treated as missing, then the missing policy applies
+        elif rules.infinite != "reject":  # treated as missing, then the missing policy applies
             numbers_[rows] = np.nan
-            outcome, rule = _apply_missing(numbers_, rows, rules)
-            findings.append(
-                Finding(
-                    name,
-                    "infinite",
-                    outcome,
-                    rows,
-                    "is not a finite number (treated as missing, which is rejected)",
-                    shown,
-                    rule=f"missing{', ' + rule if rule else ''}",
-                )
-            )
+            _apply_missing(numbers_, rows, rules)
+        findings.append(verdicts.infinite.finding(name, rows, shown))
     if missing.any():
         rows = np.flatnonzero(missing)
-        outcome, rule = _apply_missing(numbers_, rows, rules)
-        findings.append(Finding(name, "missing", outcome, rows, "missing value", None, rule=rule))
-    if rules.low is not None and rules.high is not None:
+        _apply_missing(numbers_, rows, rules)
+        findings.append(verdicts.missing.finding(name, rows, None))
+    if verdicts.out_of_range is not None:
+        assert rules.low is not None and rules.high is not None
         with np.errstate(invalid="ignore"):
             outside = ~infinite & ((numbers_ < rules.low) | (numbers_ > rules.high))
         outside &= ~missing & ~wrong & ~oversized
         if outside.any():
             rows = np.flatnonzero(outside)
             shown = numbers_[rows].astype(object)
-            accepted = f"[{rules.low:g}, {rules.high:g}]"
             if rules.out_of_range == "clip":
                 numbers_[rows] = np.clip(numbers_[rows], rules.low, rules.high)
-                findings.append(
-                    Finding(
-                        name, "out_of_range", "repaired", rows, "", shown, f"clipped to {accepted}"
-                    )
-                )
-            else:
-                verdict: Outcome = "rejected" if rules.out_of_range == "reject" else "passed"
-                findings.append(
-                    Finding(
-                        name,
-                        "out_of_range",
-                        verdict,
-                        rows,
-                        f"is outside the accepted range {accepted}",
-                        shown,
-                    )
-                )
+            findings.append(verdicts.out_of_range.finding(name, rows, shown))
     return numbers_, findings
 
 
-def _apply_missing(values: np.ndarray, rows: np.ndarray, rules: ColumnRules) -> tuple[Outcome, str]:
-    """Fill ``values[rows]`` per the missing policy; the outcome and the rule's label."""
+def _apply_missing(values: np.ndarray, rows: np.ndarray, rules: ColumnRules) -> None:
+    """Fill ``values[rows]`` per the missing policy (the verdict says what that was)."""
     if rules.missing == "impute":
         values[rows] = rules.fill
-        return "repaired", f"{rules.fill_label}"
-    if rules.missing == "reject":
-        return "rejected", ""
-    return "passed", ""
 
 
 def _as_numbers(
@@ -378,21 +323,8 @@ def _as_numbers(
         values = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         return values, np.isnan(values), nothing, nothing
     if is_string_dtype(dtype) and not is_object_dtype(dtype):
-        return _parse_text(column, max_length)
+        return parse_text(column, max_length)
     return _object_numbers(column.to_numpy(dtype=object), max_length)
-
-
-def _parse_text(
-    text: pd.Series, max_length: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    blank = text.isna() | (text.str.strip() == "")
-    missing = blank.to_numpy(dtype=bool, na_value=True)
-    oversized = (text.str.len() > max_length).to_numpy(dtype=bool, na_value=False) & ~missing
-    kept = text.where(~blank & ~oversized)
-    values = pd.to_numeric(kept, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    values = values.copy()
-    wrong = ~missing & ~oversized & np.isnan(values)
-    return values, missing, wrong, oversized
 
 
 def _object_numbers(
@@ -406,12 +338,12 @@ def _object_numbers(
     oversized = np.zeros(n, dtype=bool)
     numeric = np.flatnonzero(classes == _NUMBER)
     if len(numeric):
-        out[numeric] = np.fromiter(map(_to_float, values[numeric]), np.float64, len(numeric))
+        out[numeric] = np.fromiter(map(to_float, values[numeric]), np.float64, len(numeric))
         missing[numeric] |= np.isnan(out[numeric])
     text_rows = np.flatnonzero(classes == _TEXT)
     if len(text_rows):
-        parsed, t_missing, t_wrong, t_oversized = _parse_text(
-            _text_series(values[text_rows]), max_length
+        parsed, t_missing, t_wrong, t_oversized = parse_text(
+            text_series(values[text_rows]), max_length
         )
         out[text_rows] = parsed
         missing[text_rows] = t_missing
@@ -442,7 +374,9 @@ def _arrow_factorize(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, levels
 
 
-def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list[Finding]]:
+def _check_categorical(
+    column: pd.Series, rules: ColumnRules, verdicts: ColumnVerdicts
+) -> tuple[Any, list[Finding]]:
     """Checks on the distinct levels of the column, mapped back to rows by their codes.
 
     A categorical column has few distinct values, so every test (known level? too long? a number
@@ -518,20 +452,10 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
     )
     if oversized.any():
         rows = np.flatnonzero(oversized)
-        findings.append(
-            Finding(
-                name, "oversized", "rejected", rows,
-                f"is text longer than {rules.max_length} characters", keys_at(rows),
-            )
-        )  # fmt: skip
+        findings.append(verdicts.oversized.finding(name, rows, keys_at(rows)))
     if wrong.any():
         rows = np.flatnonzero(wrong)
-        findings.append(
-            Finding(
-                name, "wrong_type", "rejected", rows,
-                "is not a category (training had text categories)", raw_of(rows),
-            )
-        )  # fmt: skip
+        findings.append(verdicts.wrong_type.finding(name, rows, raw_of(rows)))
     categories = list(key_text)
 
     def code_of(level: str) -> int:
@@ -542,32 +466,15 @@ def _check_categorical(column: pd.Series, rules: ColumnRules) -> tuple[Any, list
     out_codes = row_codes.copy()
     if missing.any():
         rows = np.flatnonzero(missing)
-        outcome: Outcome = "passed"
-        rule = ""
         if rules.missing == "impute":
-            outcome, rule = "repaired", rules.fill_label
             out_codes[rows] = code_of(str(rules.fill))
-        elif rules.missing == "reject":
-            outcome = "rejected"
-        findings.append(Finding(name, "missing", outcome, rows, "missing value", None, rule=rule))
-    if known is not None:
+        findings.append(verdicts.missing.finding(name, rows, None))
+    if verdicts.unseen is not None:
         unseen = ~is_known & ~missing & ~wrong & ~oversized
         if unseen.any():
             rows = np.flatnonzero(unseen)
-            if rules.unseen == "reject":
-                findings.append(
-                    Finding(
-                        name, "unseen", "rejected", rows, "is a category unseen in training",
-                        keys_at(rows),
-                    )
-                )  # fmt: skip
-            else:
-                findings.append(
-                    Finding(
-                        name, "unseen", "repaired", rows, "", keys_at(rows),
-                        rule=rules.unseen_label,
-                    )
-                )  # fmt: skip
+            findings.append(verdicts.unseen.finding(name, rows, keys_at(rows)))
+            if rules.unseen != "reject":
                 out_codes[rows] = code_of(str(rules.unseen_fill))
     repaired = pd.Categorical.from_codes(out_codes, categories=pd.Index(categories, dtype=object))
     return repaired, findings
@@ -591,16 +498,6 @@ def _values_getter(column: pd.Series, raw: np.ndarray | None) -> Any:
     return get
 
 
-def _text_series(values: np.ndarray) -> pd.Series:
-    """Python strings as a pandas text column; lone surrogates (valid JSON, invalid UTF-8)
-    are replaced rather than allowed to fail the whole batch."""
-    try:
-        return pd.Series(values, dtype="str")
-    except (ValueError, TypeError, pa.ArrowException):
-        cleaned = [v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for v in values]
-        return pd.Series(cleaned, dtype="str")
-
-
 def _classify(value: Any) -> int:
     if value is None or value is pd.NA or value is pd.NaT:
         return _MISSING
@@ -613,12 +510,3 @@ def _classify(value: Any) -> int:
     if isinstance(value, numbers.Real | Decimal):
         return _NUMBER
     return _OTHER
-
-
-def _to_float(value: Any) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return float("inf") if value > 0 else float("-inf")
-    except (TypeError, ValueError):
-        return float("nan")

@@ -13,6 +13,7 @@ only need counts. The per-row texts (:attr:`ValidationResult.reasons`,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -126,17 +127,46 @@ class ValidationResult:
     their input position, in the model's feature order: pass it straight to
     :meth:`prodml.ModelBundle.predict`. Rejected rows are never scored and never dropped
     silently: :attr:`reasons` says why, and :meth:`quarantine` returns them with a reason column.
+
+    The frames and per-column reports are built on first use (``make_frame``, ``make_records``,
+    ``make_columns``): for a few records the validator works without pandas, and an API request
+    that only needs :attr:`arrays` and :attr:`findings` never pays for them.
     """
 
     n_rows: int
     codes: np.ndarray = field(repr=False)  # int8 per row: 0 ok, 1 repaired, 2 rejected
-    frame: pd.DataFrame = field(repr=False)
-    columns: dict[str, ColumnReport] = field(repr=False)
+    make_frame: Callable[[], pd.DataFrame] = field(repr=False)
+    make_columns: Callable[[], dict[str, ColumnReport]] = field(repr=False)
     extra_columns: list[str]
     missing_columns: list[str]
     findings: tuple[Finding, ...] = field(repr=False)
-    records: pd.DataFrame = field(repr=False)  # the input as a frame, for quarantine
+    make_records: Callable[[], pd.DataFrame] = field(repr=False)  # the input, for quarantine
     max_rejected_share: float = 0.01
+    given_arrays: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        return self.make_frame()
+
+    @cached_property
+    def columns(self) -> dict[str, ColumnReport]:
+        """Per feature column: counts of ok, repaired and rejected values, checks, examples."""
+        return self.make_columns()
+
+    @cached_property
+    def records(self) -> pd.DataFrame:
+        """The input as a frame (its columns as they came), for :meth:`quarantine`."""
+        return self.make_records()
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Per feature, the repaired values of the accepted rows as ``frame[name].to_numpy()``
+        gives them (float64 numbers; categories as an object array with NaN for missing): what
+        the compiled serving path scores, without a frame when the validator has them already."""
+        if self.given_arrays is not None:
+            return self.given_arrays
+        frame = self.frame
+        return {str(name): frame[name].to_numpy() for name in frame.columns}
 
     # -- per row -------------------------------------------------------------------------------
 
@@ -224,10 +254,32 @@ class ValidationResult:
         return pd.Series(out, dtype=object)
 
 
+def row_codes(findings: Sequence[Finding], n_rows: int) -> np.ndarray:
+    """Each row's status code: rejected if any finding rejects it, else repaired if any repairs."""
+    codes = np.zeros(n_rows, dtype=np.int8)
+    for finding in findings:
+        if finding.outcome == "rejected":
+            codes[finding.rows] = _REJECTED
+        elif finding.outcome == "repaired":
+            codes[finding.rows] = np.maximum(codes[finding.rows], _REPAIRED)
+    return codes
+
+
+def repaired_frame(columns: dict[str, Any], n_rows: int, accepted: np.ndarray) -> pd.DataFrame:
+    """The repaired feature columns as a frame of the accepted rows, indexed by input position."""
+    # copy=False keeps one block per column: no consolidating copy of the float columns
+    repaired = pd.DataFrame(columns, index=pd.RangeIndex(n_rows), copy=False)
+    if len(accepted) < n_rows:
+        repaired = repaired.iloc[accepted]
+    return repaired
+
+
 def column_report(
     name: str, kind: str, present: bool, n_rows: int, findings: list[Finding]
 ) -> ColumnReport:
     """Counts for one column from its findings (each row has at most one per column)."""
+    if not findings:  # the usual case, and per request on the API: no counting to do
+        return ColumnReport(name, kind, present, n_rows, 0, 0, 0)
     checks: Counter[str] = Counter()
     rules: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()

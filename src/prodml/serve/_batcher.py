@@ -6,10 +6,14 @@ scored in the next one, with one validator call and one model call per variant f
 them; per-call costs (DataFrame construction in the validator, the booster's call overhead)
 are paid once per batch instead of once per request, and throughput grows with concurrency.
 
-Batches run in a worker thread, one at a time, so the event loop keeps accepting and parsing
-requests (and answering health checks) while a batch is scored. A request whose own input is
-wrong (empty, too many records) fails alone; a failure of the batch as a whole (no model
-loaded, the log cannot be written) fails every request in it with that error.
+Large batches run in a worker thread, one at a time, so the event loop keeps accepting and
+parsing requests (and answering health checks) while a batch is scored. A small batch (``inline``
+says which: a few records, no explanations) runs on the event loop itself: it is a fraction of a
+millisecond of Python work that would hold the GIL in a thread just the same, and the hop to a
+thread and back cost as much as the work. Requests that arrive meanwhile still queue up and form
+the next batch. A request whose own input is wrong (empty, too many records) fails alone; a
+failure of the batch as a whole (no model loaded, the log cannot be written) fails every request
+in it with that error.
 """
 
 from __future__ import annotations
@@ -24,8 +28,13 @@ _MAX_RECORDS = 4096  # records per batch; the rest waits for the next one
 
 
 class Batcher:
-    def __init__(self, run: Callable[[Sequence[Any]], list[Any]]) -> None:
+    def __init__(
+        self,
+        run: Callable[[Sequence[Any]], list[Any]],
+        inline: Callable[[Sequence[Any]], bool] = lambda jobs: False,
+    ) -> None:
         self._run = run
+        self._inline = inline
         self._pending: list[tuple[Any, asyncio.Future[Any]]] = []
         self._draining = False
         self._task: asyncio.Task[None] | None = None
@@ -45,7 +54,10 @@ class Batcher:
                 batch = self._take()
                 jobs = [job for job, _ in batch]
                 try:
-                    outcomes = await asyncio.to_thread(self._run, jobs)
+                    if self._inline(jobs):
+                        outcomes = self._run(jobs)
+                    else:
+                        outcomes = await asyncio.to_thread(self._run, jobs)
                 except BaseException as exc:  # the whole batch failed: each request says why
                     outcomes = [exc] * len(batch)
                 for (_, future), outcome in zip(batch, outcomes, strict=True):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from prodml.data.validation_small import SMALL_BATCH
 from prodml.errors import RequestError, UnavailableError
 from prodml.serve._batcher import Batcher
 
@@ -123,7 +124,7 @@ class Service:
         self.metrics = metrics
         self.shadow = shadow
         self.draining = False
-        self.batcher = Batcher(self.predict_many)
+        self.batcher = Batcher(self.predict_many, inline=_small)
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -556,6 +557,14 @@ class Service:
                 fix="check the disk space and permissions of the log directory",
             ) from exc
         return ids
+
+
+def _small(jobs: Sequence[Job]) -> bool:
+    """Whether a batch is cheap enough to score on the event loop (see ``_batcher``): as many
+    records as the validator judges without pandas, and no explanations."""
+    return sum(len(job.records) for job in jobs) <= SMALL_BATCH and not any(
+        job.explain for job in jobs
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from prodml.data.validation import Validator
+    from prodml.data.validation_result import ValidationResult
     from prodml.spec import Spec
 
 __all__ = ["Checked", "check_records", "make_validator"]
@@ -34,7 +35,12 @@ class Checked:
     errors: list[list[dict[str, Any]]]
     accepted: np.ndarray  # input positions of the records to score, ascending
     columns: dict[str, np.ndarray]  # feature -> repaired values of the accepted records
-    frame: Any  # the validator's repaired frame (for explanations)
+    result: ValidationResult
+
+    @property
+    def frame(self) -> Any:
+        """The validator's repaired frame (for explanations), built only when asked for."""
+        return self.result.frame
 
 
 def make_validator(contract: dict[str, Any], features: Sequence[str], spec: Spec) -> Validator:
@@ -63,14 +69,11 @@ def check_records(validator: Validator, records: list[Any]) -> Checked:
             target[row].append({"field": field, "check": finding.check, key: str(texts[k])})
     for row in np.flatnonzero(codes == 2).tolist():
         repairs[row] = []  # nothing of a rejected record is scored, so nothing was repaired
-    frame = result.frame
-    accepted = np.flatnonzero(codes < 2)
-    columns = {name: frame[name].to_numpy() for name in frame.columns}
     return Checked(
         status=status,
         repairs=repairs,
         errors=errors,
-        accepted=accepted,
-        columns=columns,
-        frame=frame,
+        accepted=np.flatnonzero(codes < 2),
+        columns=result.arrays,
+        result=result,
     )
