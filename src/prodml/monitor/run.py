@@ -163,7 +163,14 @@ def _windows(
 
     expressions = project.spec.problem.value_expressions()
     value_columns = sorted({c for e in expressions.values() for c in e.columns})
-    scan = scan_log(scope, reference, value_columns, project.spec.evaluation.segments)
+    rowwise = None
+    learned = reference.errors.get("learned") if bundle.task == "regression" else None
+    if learned:
+        from prodml.monitor.errormodel import ErrorModel
+
+        rowwise = ErrorModel(learned).predict
+    segments = project.spec.evaluation.segments
+    scan = scan_log(scope, reference, value_columns, segments, rowwise=rowwise)
     profiles = scan.profiles
     counts = quality_rows(scope)
     starts = sorted(set(profiles) | set(counts))
@@ -292,7 +299,7 @@ def _performance(
                 )
                 estimated["labelled_value_per_decision"] = on_labelled.get("value_per_decision")
         else:
-            estimated = estimate_regression(rows.score, errors)
+            estimated = estimate_regression(rows.score, errors, rows.estimates)
         out[start] = (realised, estimated)
     return out
 

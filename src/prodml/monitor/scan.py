@@ -15,7 +15,7 @@ columns, never by a frame of all features.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,8 +24,9 @@ import numpy as np
 
 from prodml.monitor.profiles import ColumnProfile, Profile
 
-__all__ = ["ScoredRows", "WindowScan", "scan_log"]
+__all__ = ["ScoredRows", "WindowScan", "category_key", "scan_log"]
 
+Rowwise = Callable[[Mapping[str, Any], np.ndarray], dict[str, np.ndarray]]
 _INTEGRAL = re.compile(r"^(-?[0-9]+)\.0+$")  # 3.0 in JSON is the category "3", as in training
 
 
@@ -38,6 +39,7 @@ class ScoredRows:
     label: np.ndarray  # object: the label text, None where no feedback arrived
     label_value: np.ndarray
     columns: dict[str, np.ndarray]  # value expressions' columns (all rows), segments (labelled)
+    estimates: dict[str, np.ndarray] = field(default_factory=dict)  # per row, from ``rowwise``
 
 
 @dataclass
@@ -54,13 +56,15 @@ def scan_log(
     value_columns: Iterable[str] = (),
     segment_columns: Iterable[str] = (),
     *,
+    rowwise: Rowwise | None = None,
     batch_rows: int = 1 << 17,
 ) -> WindowScan:
     """Profile every window of ``scope`` against ``reference``'s bins and keep its scored rows.
 
     ``value_columns`` (features the value expressions read) are kept for every scored row;
     ``segment_columns`` only on labelled rows (elsewhere None), so a million unlabelled rows
-    carry no text.
+    carry no text. ``rowwise`` maps a batch's scored rows (features as Arrow arrays, scores)
+    to per-row arrays kept as ``ScoredRows.estimates`` (the regression error models).
     """
     from prodml.monitor.logquery import stream_scored
 
@@ -72,10 +76,10 @@ def scan_log(
     parts: dict[int, list[dict[str, Any]]] = {}
     for batch in stream_scored(scope, kinds, batch_rows):
         folder.add(batch, names)
-        _collect(batch, names, keep, segments, kinds, parts)
+        _collect(batch, names, keep, segments, kinds, parts, rowwise)
     return WindowScan(
         profiles={_start(w): p for w, p in sorted(folder.windows.items())},
-        rows={_start(w): _concatenate(chunks, keep) for w, chunks in sorted(parts.items())},
+        rows={_start(w): _concatenate(chunks) for w, chunks in sorted(parts.items())},
     )
 
 
@@ -170,7 +174,7 @@ def _categorical(
 ) -> list[ColumnProfile]:
     encoded = array.dictionary_encode()
     codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
-    levels = [_key(str(v)) for v in encoded.dictionary.to_pylist()]
+    levels = [category_key(str(v)) for v in encoded.dictionary.to_pylist()]
     n, d = len(rows), max(len(levels), 1)
     seen = codes >= 0
     table = np.bincount(group[seen] * d + codes[seen], minlength=n * d).reshape(n, d)
@@ -193,6 +197,7 @@ def _collect(
     segments: set[str],
     kinds: dict[str, str],
     parts: dict[int, list[dict[str, Any]]],
+    rowwise: Rowwise | None = None,
 ) -> None:
     """Keep this batch's scored rows (what performance needs), split by window."""
     import pyarrow.compute as pc
@@ -216,23 +221,32 @@ def _collect(
         "label": _numpy(scored.column("label"), "categorical"),
         "label_value": _numpy(scored.column("label_value"), "numeric"),
     }
+    estimates: dict[str, np.ndarray] = {}
+    if rowwise is not None:
+        features = {name: scored.column(f"f{j}") for j, name in enumerate(names)}
+        estimates = rowwise(features, arrays["score"])
     for i, key in enumerate(keys.tolist()):
         rows = np.flatnonzero(group == i) if len(keys) > 1 else slice(None)
         chunk: dict[str, Any] = {name: values[rows] for name, values in arrays.items()}
         chunk["columns"] = {name: values[rows] for name, values in columns.items()}
+        chunk["estimates"] = {name: values[rows] for name, values in estimates.items()}
         parts.setdefault(key, []).append(chunk)
 
 
-def _concatenate(chunks: list[dict[str, Any]], keep: list[str]) -> ScoredRows:
+def _concatenate(chunks: list[dict[str, Any]]) -> ScoredRows:
     def joined(name: str) -> np.ndarray:
         return np.concatenate([c[name] for c in chunks])
+
+    def nested(group: str) -> dict[str, np.ndarray]:
+        return {n: np.concatenate([c[group][n] for c in chunks]) for n in chunks[0][group]}
 
     return ScoredRows(
         score=joined("score"),
         decision=joined("decision"),
         label=joined("label"),
         label_value=joined("label_value"),
-        columns={n: np.concatenate([c["columns"][n] for c in chunks]) for n in keep},
+        columns=nested("columns"),
+        estimates=nested("estimates"),
     )
 
 
@@ -251,7 +265,8 @@ def _groups(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys, group.astype(np.intp)
 
 
-def _key(text: str) -> str:
+def category_key(text: str) -> str:
+    """A logged category as the reference spells it (JSON ``3.0`` is the level ``3``)."""
     return _INTEGRAL.sub(r"\1", text)
 
 
