@@ -777,7 +777,15 @@ def _reference_profile(
 
     held = held_out_data(spec, frame, outcome.splits)
     scores = bundle.predict(held.X[bundle.features])
-    return build_reference(bundle, frame, scores, y=held.y, values=held.values)
+    return build_reference(
+        bundle,
+        frame,
+        scores,
+        y=held.y,
+        values=held.values,
+        held_out=held.X,
+        seed=spec.evaluation.seed,
+    )
 
 
 def _bundle_format() -> int:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from prodml import Project
@@ -139,3 +140,48 @@ def test_quality_and_health_count_rejections_repairs_and_latency(credit: Path) -
     assert window["metrics"]["latency_p50_ms"] == pytest.approx(4.0)
     assert window["metrics"]["latency_p99_ms"] > 30.0
     assert np.isclose(window["metrics"]["rejected_share"], 30 / 332)
+
+
+@pytest.mark.parametrize("batch_rows", [64, 1 << 17])
+def test_one_pass_profiles_each_window_exactly_however_the_log_is_batched(
+    credit: Path, tmp_path: Path, batch_rows: int
+) -> None:
+    from prodml.monitor.logquery import Scope, parse_window
+    from prodml.monitor.reference import load_reference
+    from prodml.monitor.scan import scan_log
+
+    rows = production().iloc[:500].reset_index(drop=True)
+    rows.loc[::7, "Income"] = np.nan  # missing numbers are counted apart, not binned
+    rows.loc[::11, "Home"] = None
+    first, second = rows.iloc[:300], rows.iloc[300:]
+    write_predictions(credit, first, at=day(3))
+    ids = write_predictions(credit, second, at=day(3).replace(hour=20))
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"prediction_id": ids[:50], "Status": "bad"}).to_csv(labels, index=False)
+    project = Project(credit)
+    project.feedback(labels, id_column="prediction_id")
+    record = project.store.metadata.resolve("champion")
+    reference = load_reference(project.store, record, project.load_model(1))
+    scope = Scope(log_root(credit), 1, parse_window("1h"))
+
+    scan = scan_log(scope, reference, ["Amount"], ["Home"], batch_rows=batch_rows)
+
+    assert list(scan.profiles) == [day(3), day(3).replace(hour=20)]
+    for part, profile in zip((first, second), scan.profiles.values(), strict=True):
+        assert profile.rows == len(part)
+        for name in ("Income", "Age"):
+            edges = reference.features[name].edges
+            expected = profile_column(name, part[name], "numeric", edges=edges)
+            got = profile.features[name]
+            assert (got.counts, got.missing) == (expected.counts, expected.missing)
+            assert (got.minimum, got.maximum) == (expected.minimum, expected.maximum)
+            assert got.total_sq == pytest.approx(expected.total_sq)
+        expected_home = profile_column("Home", part["Home"], "categorical")
+        assert profile.features["Home"].categories == expected_home.categories
+        assert profile.features["Home"].missing == expected_home.missing
+    late = scan.rows[day(3).replace(hour=20)]
+    assert len(late.score) == 200 and (late.label != None).sum() == 50  # noqa: E711
+    assert np.array_equal(np.sort(late.columns["Amount"]), np.sort(second["Amount"].to_numpy()))
+    # segments are kept on labelled rows only: unlabelled rows carry no text
+    unlabelled = np.asarray([lab is None for lab in late.label])
+    assert all(v is None for v in late.columns["Home"][unlabelled])

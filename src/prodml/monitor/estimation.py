@@ -93,7 +93,13 @@ def estimate_binary(
 
 
 def error_model(
-    bundle: Any, scores: np.ndarray, y: Any, values: RegressionValues
+    bundle: Any,
+    scores: np.ndarray,
+    y: Any,
+    values: RegressionValues,
+    frame: Any | None = None,
+    *,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Regression: the held-out rows' value per decision, absolute and squared error, by bin of
     the prediction (deciles). Production rows predicted in a bin are expected to do as the
@@ -114,7 +120,16 @@ def error_model(
         np.where(counts > 0, np.bincount(index, weights=c, minlength=k) / safe, fill)
         for c, fill in zip(columns, overall, strict=True)
     ]
+    learned = None
+    if frame is not None:
+        from prodml.monitor.errormodel import fit_error_model
+        from prodml.monitor.profiles import feature_kinds
+
+        kinds = feature_kinds(bundle.contract, list(bundle.features))
+        targets = {"value": value, "abs_error": np.abs(error), "sq_error": np.square(error)}
+        learned = fit_error_model(frame, kinds, scores, targets, seed=seed)
     return {
+        "learned": learned,
         "method": "held-out errors by prediction decile",
         "edges": [float(e) for e in edges],
         "rows": [int(c) for c in counts],
@@ -124,11 +139,23 @@ def error_model(
     }
 
 
-def estimate_regression(scores: np.ndarray, model: dict[str, Any]) -> dict[str, Any]:
-    """Expected value per decision, MAE and RMSE of a window from the held-out error model."""
+def estimate_regression(
+    scores: np.ndarray, model: dict[str, Any], estimates: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
+    """Expected value per decision, MAE and RMSE of a window: the mean of each row's estimate
+    from the error models (:mod:`prodml.monitor.errormodel`) when they were trained, else the
+    held-out decile table weighted by where the window's predictions fall."""
     predictions = np.asarray(scores, dtype=np.float64)
     if len(predictions) == 0 or not model:
         return {"rows": len(predictions)}
+    if estimates and all(t in estimates for t in ("value", "abs_error", "sq_error")):
+        return {
+            "rows": len(predictions),
+            "method": str((model.get("learned") or {}).get("method", "error models")),
+            "value_per_decision": float(np.mean(estimates["value"])),
+            "mae": float(np.mean(np.maximum(estimates["abs_error"], 0.0))),
+            "rmse": float(np.sqrt(np.mean(np.maximum(estimates["sq_error"], 0.0)))),
+        }
     index = np.searchsorted(np.asarray(model["edges"], dtype=np.float64), predictions, "left")
     k = len(model["edges"]) + 1
     counts = np.bincount(index, minlength=k).astype(np.float64)

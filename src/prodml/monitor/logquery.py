@@ -1,23 +1,24 @@
-"""DuckDB SQL over the prediction and feedback logs: window profiles, quality, health, rows.
+"""DuckDB SQL over the prediction and feedback logs: scored rows, quality, health, samples.
 
-Each query scans the Parquet segments once (partition pruning on ``date``), parses the JSON
-``features`` column once per row into a typed struct (``json_transform``) and aggregates per
-time window (``time_bucket``) inside DuckDB: numbers into the reference's bins (``histogram``
-with the reference edges), categories into level counts. Only the aggregates reach Python, so
-memory is bounded by (windows x columns x bins), not by the size of the log.
+Each query scans the Parquet segments once (partition pruning on ``date``) and cuts time into
+windows with ``time_bucket``. Quality and health are aggregated per window inside DuckDB. The
+one query that needs the features (:func:`stream_scored`) parses the JSON ``features`` column
+once per record into typed columns (``json_transform``) and streams Arrow batches, which
+:mod:`prodml.monitor.scan` folds into window profiles; nothing holds all rows' features.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from prodml.errors import UserError
-from prodml.monitor.profiles import ColumnProfile, Profile
+from prodml.monitor.profiles import Profile
 
 __all__ = [
     "Scope",
@@ -25,7 +26,7 @@ __all__ = [
     "parse_window",
     "quality_rows",
     "sample_features",
-    "scored_rows",
+    "stream_scored",
     "window_profiles",
 ]
 
@@ -71,85 +72,49 @@ class Scope:
 
 def window_profiles(scope: Scope, reference: Profile) -> list[tuple[datetime, Profile]]:
     """The profile of every window with scored rows of the version, oldest first."""
-    from prodml.store import PREDICTIONS, log_relation
+    from prodml.monitor.scan import scan_log
 
-    columns = list(reference.features.values())
-    structure = {c.name: "DOUBLE" if c.kind == "numeric" else "VARCHAR" for c in columns}
-    where, params = scope.where("status <> 'rejected'", "features IS NOT NULL")
-    selects = ["count(*) AS rows"]
-    for j, column in enumerate(columns):
-        value = f"f.{_ident(column.name)}"
-        selects += _aggregates(column, value, j)
-    if reference.prediction is not None:
-        selects += _aggregates(reference.prediction, "score", len(columns))
+    return list(scan_log(scope, reference).profiles.items())
+
+
+def stream_scored(scope: Scope, kinds: Mapping[str, str], batch_rows: int) -> Iterator[Any]:
+    """The version's accepted records as Arrow record batches, streamed: ``w`` (window start,
+    epoch microseconds), ``profiled`` (the record has features), ``score``, ``decision``, the
+    latest ``label`` / ``label_value`` (feedback joined by prediction id, else entity id) and
+    feature ``j`` of ``kinds`` (parsed from the JSON once) as ``f{j}``."""
+
+    from prodml.store import FEEDBACK, PREDICTIONS, log_relation
+
+    where, params = scope.where(
+        "status <> 'rejected'", "(features IS NOT NULL OR score IS NOT NULL)"
+    )
+    structure = {name: "DOUBLE" if kind == "numeric" else "VARCHAR" for name, kind in kinds.items()}
+    picked = "".join(f", p.f.{_ident(name)} AS f{j}" for j, name in enumerate(kinds))
     sql = f"""
         WITH p AS (
-            SELECT {scope.bucket()} AS w, score,
+            SELECT epoch_us({scope.bucket()}) AS w, prediction_id, entity_id, score, decision,
+                   features IS NOT NULL AS profiled,
                    json_transform(features, {_text(json.dumps(structure))}) AS f
             FROM {log_relation(scope.root, PREDICTIONS)} {where}
+        ),
+        fb AS (SELECT * FROM {log_relation(scope.root, FEEDBACK)}),
+        by_id AS (
+            SELECT prediction_id, arg_max(label, ts) AS label, arg_max(label_value, ts) AS lv
+            FROM fb WHERE prediction_id IS NOT NULL GROUP BY prediction_id
+        ),
+        by_entity AS (
+            SELECT entity_id, arg_max(label, ts) AS label, arg_max(label_value, ts) AS lv
+            FROM fb WHERE entity_id IS NOT NULL AND prediction_id IS NULL GROUP BY entity_id
         )
-        SELECT w, {", ".join(selects)} FROM p GROUP BY w ORDER BY w
+        SELECT p.w AS w, p.profiled AS profiled, p.score AS score, p.decision AS decision,
+               coalesce(i.label, e.label) AS label, coalesce(i.lv, e.lv) AS label_value{picked}
+        FROM p
+        LEFT JOIN by_id i ON p.prediction_id = i.prediction_id
+        LEFT JOIN by_entity e ON p.entity_id = e.entity_id
     """
-    out = []
-    for row in _fetch(sql, params):
-        start, rows, values = row[0], int(row[1]), list(row[2:])
-        features = {}
-        for j, column in enumerate(columns):
-            features[column.name] = _column(column, rows, values, j)
-        prediction = None
-        if reference.prediction is not None:
-            prediction = _column(reference.prediction, rows, values, len(columns))
-        out.append((_utc(start), Profile(features, prediction, rows, "prediction log")))
-    return out
-
-
-def _aggregates(column: ColumnProfile, value: str, j: int) -> list[str]:
-    if column.kind == "categorical":
-        key = f"regexp_replace(CAST({value} AS VARCHAR), '^(-?[0-9]+)\\.0+$', '\\1')"
-        return [f"count({value}) AS n{j}", f"histogram({key}) AS h{j}"]
-    edges = column.edges
-    if not edges:
-        return [f"count({value}) AS n{j}"] + [f"NULL AS x{j}_{k}" for k in range(7)]
-    cuts = "[" + ", ".join(repr(float(e)) for e in edges) + "]::DOUBLE[]"
-    return [
-        f"count({value}) AS n{j}",
-        f"histogram({value}, {cuts}) AS h{j}",
-        f"sum({value}) AS s{j}",
-        f"sum({value} * {value}) AS q{j}",
-        f"min({value}) AS lo{j}",
-        f"max({value}) AS hi{j}",
-        f"sum({value}) FILTER (WHERE {value} <= {float(edges[0])!r}) AS ls{j}",
-        f"sum({value}) FILTER (WHERE {value} > {float(edges[-1])!r}) AS hs{j}",
-    ]
-
-
-def _column(reference: ColumnProfile, rows: int, values: list[Any], j: int) -> ColumnProfile:
-    """Turn one column's aggregates (consumed from the front of ``values``) into a profile."""
-    profile = reference.empty_like()
-    profile.rows = rows
-    present = int(values.pop(0) or 0)
-    profile.missing = rows - present
-    if reference.kind == "categorical":
-        counts = values.pop(0) or {}
-        profile.categories = {str(k): int(v) for k, v in _items(counts)}
-        return profile
-    if not reference.edges:
-        del values[:7]
-        return profile
-    histogram, total, total_sq, low, high, low_sum, high_sum = (values.pop(0) for _ in range(7))
-    position = {float(e): i for i, e in enumerate(reference.edges)}
-    counts = [0] * (len(reference.edges) + 1)
-    for key, count in _items(histogram or {}):
-        index = position.get(float(key), len(reference.edges))
-        counts[index] += int(count)
-    profile.counts = counts
-    profile.total = float(total or 0.0)
-    profile.total_sq = float(total_sq or 0.0)
-    profile.minimum = None if low is None else float(low)
-    profile.maximum = None if high is None else float(high)
-    profile.low_sum = float(low_sum or 0.0)
-    profile.high_sum = float(high_sum or 0.0)
-    return profile
+    with _connect() as conn:
+        reader: Any = conn.sql(sql, params=params).to_arrow_reader(batch_rows)
+        yield from reader
 
 
 def quality_rows(scope: Scope) -> dict[datetime, dict[str, Any]]:
@@ -238,53 +203,6 @@ def health_rows(scope: Scope) -> list[dict[str, Any]]:
     return out
 
 
-def scored_rows(
-    scope: Scope, columns: dict[str, str], labelled_only: frozenset[str] = frozenset()
-) -> Any:
-    """Every scored row of the version (window, score, decision, the label when feedback
-    arrived, and ``columns``: feature -> DuckDB type) as an Arrow table; feedback is joined by
-    prediction id, else by entity id, the latest label winning. Columns in ``labelled_only``
-    (segments) are null on unlabelled rows, so a million unlabelled rows carry no text."""
-    from prodml.store import FEEDBACK, PREDICTIONS, log_relation
-
-    where, params = scope.where("status <> 'rejected'", "score IS NOT NULL")
-    structure = _text(json.dumps(columns))
-    picked = "".join(
-        f", CASE WHEN coalesce(i.label, e.label) IS NOT NULL THEN f.{_ident(name)} END"
-        f" AS {_ident(name)}"
-        if name in labelled_only
-        else f", f.{_ident(name)} AS {_ident(name)}"
-        for name in columns
-    )
-    sql = f"""
-        WITH p AS (
-            SELECT {scope.bucket()} AS w, prediction_id, entity_id, score, decision,
-                   json_transform(features, {structure}) AS f
-            FROM {log_relation(scope.root, PREDICTIONS)} {where}
-        ),
-        fb AS (SELECT * FROM {log_relation(scope.root, FEEDBACK)}),
-        by_id AS (
-            SELECT prediction_id, arg_max(label, ts) AS label, arg_max(label_value, ts) AS lv
-            FROM fb WHERE prediction_id IS NOT NULL GROUP BY prediction_id
-        ),
-        by_entity AS (
-            SELECT entity_id, arg_max(label, ts) AS label, arg_max(label_value, ts) AS lv
-            FROM fb WHERE entity_id IS NOT NULL AND prediction_id IS NULL GROUP BY entity_id
-        )
-        SELECT p.w AS w, p.score AS score, p.decision AS decision,
-               coalesce(i.label, e.label) AS label, coalesce(i.lv, e.lv) AS label_value{picked}
-        FROM p
-        LEFT JOIN by_id i ON p.prediction_id = i.prediction_id
-        LEFT JOIN by_entity e ON p.entity_id = e.entity_id
-        ORDER BY p.w
-    """
-    import duckdb
-
-    with duckdb.connect() as conn:
-        conn.execute("SET TimeZone = 'UTC'")
-        return conn.sql(sql, params=params).to_arrow_table()
-
-
 def sample_features(scope: Scope, columns: dict[str, str], rows: int, seed: int = 0) -> Any:
     """A seeded sample of at most ``rows`` scored records' features, as a pandas frame."""
     from prodml.store import PREDICTIONS, log_relation
@@ -299,27 +217,23 @@ def sample_features(scope: Scope, columns: dict[str, str], rows: int, seed: int 
         )
         SELECT {picked} FROM (SELECT json_transform(features, {structure}) AS f FROM sampled)
     """
-    import duckdb
-
-    with duckdb.connect() as conn:
-        conn.execute("SET TimeZone = 'UTC'")
+    with _connect() as conn:
         return conn.sql(sql, params=params).to_arrow_table().to_pandas()
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with _connect() as conn:
+        result: list[tuple[Any, ...]] = conn.execute(sql, params).fetchall()
+        return result
+
+
+def _connect() -> Any:
+    """An in-memory DuckDB connection that reads and buckets timestamps in UTC."""
     import duckdb
 
-    with duckdb.connect() as conn:
-        conn.execute("SET TimeZone = 'UTC'")
-        return conn.execute(sql, params).fetchall()
-
-
-def _items(mapping: Any) -> list[tuple[Any, Any]]:
-    if isinstance(mapping, dict):
-        return list(mapping.items())
-    if isinstance(mapping, list):  # older DuckDB: a list of {key, value}
-        return [(item["key"], item["value"]) for item in mapping]
-    return list(zip(mapping["key"], mapping["value"], strict=True))
+    conn = duckdb.connect()
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn
 
 
 def _utc(moment: Any) -> datetime:

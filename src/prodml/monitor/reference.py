@@ -30,17 +30,21 @@ def build_reference(
     *,
     y: Any | None = None,
     values: Any | None = None,
+    held_out: pd.DataFrame | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """The profile to store in ``bundle.profile``: features of ``frame``, and ``scores``; for
-    regression with held-out ``y`` and row ``values``, the error model monitoring estimates
-    value with before labels arrive."""
+    regression with held-out ``y`` and row ``values`` (and the held-out features), the error
+    models monitoring estimates value with before labels arrive."""
     from prodml.monitor.estimation import error_model
 
     kinds = feature_kinds(bundle.contract, list(bundle.features))
     present = {name: kind for name, kind in kinds.items() if name in frame.columns}
     profile = reference_profile(frame, present, scores)
     if bundle.task == "regression" and scores is not None and y is not None and values is not None:
-        profile.errors = error_model(bundle, np.asarray(scores, dtype=np.float64), y, values)
+        profile.errors = error_model(
+            bundle, np.asarray(scores, dtype=np.float64), y, values, held_out, seed=seed
+        )
     return profile.to_dict()
 
 

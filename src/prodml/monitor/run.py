@@ -16,7 +16,6 @@ Then the alert rules are checked on the windows and incidents are opened or reso
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from prodml.monitor.drift import ColumnDrift, DriftRule, column_drift
 from prodml.monitor.profiles import Profile
 
 if TYPE_CHECKING:
+    from prodml.monitor.scan import ScoredRows
     from prodml.project import Project
     from prodml.registry.bundle import ModelBundle
     from prodml.spec import MonitoringSection
@@ -158,16 +158,27 @@ def _windows(
     weights: dict[str, float],
     settings: MonitoringSection,
 ) -> list[dict[str, Any]]:
-    from prodml.monitor.logquery import quality_rows, window_profiles
+    from prodml.monitor.logquery import quality_rows
     from prodml.monitor.quality import volume_ratios, window_quality
+    from prodml.monitor.scan import scan_log
 
-    profiles = dict(window_profiles(scope, reference))
+    expressions = project.spec.problem.value_expressions()
+    value_columns = sorted({c for e in expressions.values() for c in e.columns})
+    rowwise = None
+    learned = reference.errors.get("learned") if bundle.task == "regression" else None
+    if learned:
+        from prodml.monitor.errormodel import ErrorModel
+
+        rowwise = ErrorModel(learned).predict
+    segments = project.spec.evaluation.segments
+    scan = scan_log(scope, reference, value_columns, segments, rowwise=rowwise)
+    profiles = scan.profiles
     counts = quality_rows(scope)
     starts = sorted(set(profiles) | set(counts))
     volumes = volume_ratios(
         {s: counts.get(s, {}).get("rows", 0) for s in starts}, settings.volume_tolerance
     )
-    performance = _performance(project, scope, bundle, settings, reference.errors)
+    performance = _performance(project, bundle, settings, reference.errors, scan.rows)
     out = []
     for start in starts:
         profile = profiles.get(start)
@@ -245,82 +256,51 @@ def _drift(
 
 def _performance(
     project: Project,
-    scope: Any,
     bundle: ModelBundle,
     settings: MonitoringSection,
     errors: dict[str, Any],
+    scored: dict[datetime, ScoredRows],
 ) -> dict[datetime, tuple[dict[str, Any], dict[str, Any]]]:
+    """Realised (labelled rows) and estimated (all rows) performance of each window."""
     from prodml.evaluate.value import BinaryValues
     from prodml.monitor.estimation import estimate_binary, estimate_regression
-    from prodml.monitor.logquery import scored_rows
     from prodml.monitor.performance import labels_of, realised_performance, row_values
-    from prodml.monitor.profiles import feature_kinds
 
     spec = project.spec
     expressions = spec.problem.value_expressions()
-    kinds = feature_kinds(bundle.contract, list(bundle.features))
-    wanted = {c for e in expressions.values() for c in e.columns} | set(spec.evaluation.segments)
-    columns = {
-        name: "DOUBLE" if kinds[name] == "numeric" else "VARCHAR"
-        for name in sorted(wanted)
-        if name in kinds
-    }
-    value_columns = {c for e in expressions.values() for c in e.columns}
-    table = scored_rows(scope, columns, frozenset(set(columns) - value_columns))
-    if table.num_rows == 0:
-        return {}
-    import pyarrow as pa
-
-    stamps = table.column("w").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
-    boundaries = [0, *(np.flatnonzero(np.diff(stamps)) + 1).tolist(), len(stamps)]
-    score = table.column("score").to_numpy(zero_copy_only=False).astype(np.float64)
-    decision = table.column("decision").to_numpy(zero_copy_only=False).astype(np.float64)
-    label = np.asarray(table.column("label").to_numpy(zero_copy_only=False), dtype=object)
-    label_value = np.asarray(
-        table.column("label_value").to_numpy(zero_copy_only=False), dtype=np.float64
-    )
-    data = {
-        name: (
-            table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
-            if kinds[name] == "numeric"
-            else np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
-        )
-        for name in columns
-    }
-    segments = [s for s in spec.evaluation.segments if s in data]
-    labelled, y = labels_of(bundle.task, label, label_value, bundle.positive_label)
     out = {}
-    for a, b in itertools.pairwise(boundaries):
-        start = datetime.fromtimestamp(int(stamps[a]) / 1e6, tz=UTC)
-        part = {name: values[a:b] for name, values in data.items()}
+    for start, rows in scored.items():
+        n = len(rows.score)
+        segments = {s: rows.columns[s] for s in spec.evaluation.segments if s in rows.columns}
+        labelled, y = labels_of(bundle.task, rows.label, rows.label_value, bundle.positive_label)
         try:
-            values = row_values(bundle.task, expressions, part, b - a)
+            values = row_values(bundle.task, expressions, rows.columns, n)
         except UserError:  # missing values in a value column: value not computed
             values = None
         realised = realised_performance(
             task=bundle.task,
-            score=score[a:b],
-            decision=decision[a:b],
-            labelled=labelled[a:b],
-            y=y[a:b],
+            score=rows.score,
+            decision=rows.decision,
+            labelled=labelled,
+            y=y,
             values=values,
             threshold=bundle.decision_rule,
-            segments={s: part[s] for s in segments},
+            segments=segments,
             resamples=settings.bootstrap,
-            seed=project.spec.evaluation.seed,
+            seed=spec.evaluation.seed,
         )
         estimated: dict[str, Any] = {}
         if bundle.task == "binary":
             binary = values if isinstance(values, BinaryValues) else None
-            estimated = estimate_binary(score[a:b], decision[a:b] >= 0.5, binary)
-            mask = labelled[a:b]
-            if mask.any() and binary is not None:
+            acted = rows.decision >= 0.5
+            estimated = estimate_binary(rows.score, acted, binary)
+            if labelled.any() and binary is not None:
                 on_labelled = estimate_binary(
-                    score[a:b][mask], decision[a:b][mask] >= 0.5, binary.take(np.flatnonzero(mask))
+                    rows.score[labelled], acted[labelled], binary.take(np.flatnonzero(labelled))
                 )
                 estimated["labelled_value_per_decision"] = on_labelled.get("value_per_decision")
         else:
-            estimated = estimate_regression(score[a:b], errors)
+            estimated = estimate_regression(rows.score, errors, rows.estimates)
         out[start] = (realised, estimated)
     return out
 
