@@ -89,13 +89,15 @@ def test_an_encoding_that_mixes_features_is_scored_through_the_pipeline(
     assert isinstance(permutable_rows(make_bundle("baseline"), held), FrameRows)
 
 
-def test_a_feature_constant_on_the_probed_rows_is_not_left_unpermuted(
+def test_a_feature_constant_on_the_first_rows_is_still_permuted(
     make_bundle: Callable[..., ModelBundle],
 ) -> None:
     bundle = make_bundle("linear")
     held, _, _ = loans(n=_PROBE_ROWS + 50, seed=12)
     held.loc[: _PROBE_ROWS - 1, "Noise"] = 0.5  # varies only beyond the rows probed
     rows = permutable_rows(bundle, held)
+    assert isinstance(rows, EncodedRows)  # found by probing every row
+    assert len(rows.columns["Noise"]) == 1
     orders = [np.random.default_rng(1).permutation(len(held))]
     assert np.array_equal(
         rows.permuted_scores("Noise", orders),

@@ -13,9 +13,9 @@ the very matrix the pipeline would have built, so the scores are identical, bit 
 
 Which columns a feature produces is observed, not assumed: the first rows are encoded once more
 with each feature's values rotated by one row, and an encoded column that moves belongs to that
-feature; a column that never moves must be constant on all rows. A pipeline whose encoded
-columns mix features (or whose encoding is not a float matrix) is scored the plain way, by
-:class:`FrameRows`.
+feature; a column that never moves must be constant on all rows (else all rows are probed). A
+pipeline whose encoded columns mix features (or whose encoding is not a float matrix) is scored
+the plain way, by :class:`FrameRows`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["EncodedRows", "FrameRows", "PermutableRows", "permutable_rows"]
 
 # rows encoded with each feature rotated, to see which encoded columns move: enough for every
-# column to move in practice, and checked (a column that never moved must be constant)
+# column to move in practice; a column that never moved must be constant, else all rows are probed
 _PROBE_ROWS = 256
 
 
@@ -91,40 +91,23 @@ class EncodedRows:
         steps = getattr(bundle.pipeline, "steps", None)
         if not steps or len(steps) < 2 or len(X) < 2:
             return None
-        features = list(bundle.features)
-        frame = X[features].reset_index(drop=True)
-        n, m = len(frame), min(len(frame), _PROBE_ROWS)
-        head = frame.iloc[:m]
-        rotated = np.roll(np.arange(m), 1)
-        probes = [frame]
-        for feature in features:
-            probe = head.copy(deep=False)
-            probe[feature] = pd.Series(head[feature].to_numpy()[rotated], dtype=head[feature].dtype)
-            probes.append(probe)
-        encoded = bundle.pipeline[:-1].transform(pd.concat(probes, ignore_index=True))
-        if not (
-            isinstance(encoded, np.ndarray)
-            and encoded.ndim == 2
-            and np.issubdtype(encoded.dtype, np.floating)
-        ):
+        prefix = bundle.pipeline[:-1]
+        frame = X[list(bundle.features)].reset_index(drop=True)
+        base = _encode(prefix, frame)
+        if base is None:
             return None
-        base = encoded[:n]
-        owner = np.full(base.shape[1], -1)
-        columns: dict[str, np.ndarray] = {}
-        for j, feature in enumerate(features):
-            block = encoded[n + j * m : n + (j + 1) * m]
-            moved = _differs(block, base[:m]).any(axis=0)
-            # a column that moves with two features mixes them: permuting one feature's
-            # columns would not reproduce the pipeline, so score the plain way
-            if (owner[moved] >= 0).any():
+        # the first rows usually make every encoded column move; a rare category seen only
+        # further down leaves its column unowned and not constant: then probe every row
+        for m in sorted({min(len(frame), _PROBE_ROWS), len(frame)}):
+            columns = _owners(prefix, frame.iloc[:m], base[:m])
+            if columns is None:
                 return None
-            owner[moved] = j
-            columns[feature] = np.flatnonzero(moved)
-        # a column no probe moved must be constant on every row, else some feature it
-        # depends on only varies beyond the probed rows: then nobody knows its owner
-        if _differs(base[:, owner < 0], base[:1, owner < 0]).any():
-            return None
-        return cls(bundle, steps[-1][1], np.ascontiguousarray(base), columns)
+            owned = np.zeros(base.shape[1], dtype=bool)
+            for indices in columns.values():
+                owned[indices] = True
+            if not _differs(base[:, ~owned], base[:1, ~owned]).any():
+                return cls(bundle, steps[-1][1], base, columns)
+        return None
 
     def scores(self) -> np.ndarray:
         return self._score(self.encoded)
@@ -145,6 +128,40 @@ class EncodedRows:
         else:
             raw = np.asarray(self.model.predict(encoded), dtype=np.float64)
         return np.asarray(self.bundle.postprocess(raw), dtype=np.float64)
+
+
+def _encode(prefix: Any, frame: pd.DataFrame) -> np.ndarray | None:
+    """The preprocessing's output, if it is a float matrix (the final model's input)."""
+    encoded = prefix.transform(frame)
+    floats = isinstance(encoded, np.ndarray) and np.issubdtype(encoded.dtype, np.floating)
+    return np.ascontiguousarray(encoded) if floats and encoded.ndim == 2 else None
+
+
+def _owners(prefix: Any, head: pd.DataFrame, encoded: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Feature -> the encoded columns that move when its values are rotated by one row.
+
+    ``None`` when a column moves with two features: it mixes them, and permuting one feature's
+    columns would not reproduce the pipeline.
+    """
+    m = len(head)
+    rotated = np.roll(np.arange(m), 1)
+    probes = []
+    for feature in head.columns:
+        probe = head.copy(deep=False)
+        probe[feature] = pd.Series(head[feature].to_numpy()[rotated], dtype=head[feature].dtype)
+        probes.append(probe)
+    moved_all = _encode(prefix, pd.concat(probes, ignore_index=True))
+    if moved_all is None:
+        return None
+    owner = np.full(encoded.shape[1], -1)
+    columns: dict[str, np.ndarray] = {}
+    for j, feature in enumerate(head.columns):
+        moved = _differs(moved_all[j * m : (j + 1) * m], encoded).any(axis=0)
+        if (owner[moved] >= 0).any():
+            return None
+        owner[moved] = j
+        columns[str(feature)] = np.flatnonzero(moved)
+    return columns
 
 
 def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
