@@ -19,13 +19,14 @@ from prodml.errors import DataError, SpecError, UserError
 from prodml.spec import SPEC_FILENAME, Spec, SqlSource, load_spec
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from prodml.batch import ScoreSummary
     from prodml.data import Records, SourceDigest, ValidationResult
     from prodml.data.diff import DatasetDiff
     from prodml.evaluate.report import EvaluationReport
-    from prodml.explain import Explanation
+    from prodml.explain import Explanation, HeldOut
     from prodml.export import ExportReport
     from prodml.maintain.ab import ABStatus
     from prodml.maintain.journal import ABTest, HistoryEntry
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from prodml.registry.bundle import ModelBundle
     from prodml.registry.datasets import DatasetInfo
     from prodml.registry.lineage import Lineage
+    from prodml.report import HeldOutScores
     from prodml.store import AliasMove, ModelVersionRecord, RunRecord, Store
     from prodml.train.trainer import TrainingOutcome
 
@@ -590,10 +592,17 @@ class Project:
         )
         documents = None
         if outcome.success:
+            from prodml.explain import held_out_data
+            from prodml.report import held_out_scores
+
             say("explaining the model on held-out rows")
-            documents = self._explain_for_registry(spec, bundle, frame, outcome)
+            held = held_out_data(spec, frame, outcome.splits)
+            scores = held_out_scores(bundle, held)  # once, for the report and the profile
+            documents = self._explain_for_registry(spec, bundle, held, scores)
             say("profiling the training data for monitoring")
-            bundle.profile = _reference_profile(spec, bundle, frame, outcome)
+            bundle.profile = _reference_profile(
+                bundle, frame, held, scores.scores, seed=spec.evaluation.seed
+            )
         return self._record(
             spec=spec,
             snapshot=snapshot,
@@ -614,19 +623,17 @@ class Project:
         )
 
     def _explain_for_registry(
-        self, spec: Spec, bundle: ModelBundle, frame: pd.DataFrame, outcome: TrainingOutcome
+        self, spec: Spec, bundle: ModelBundle, held: HeldOut, scores: HeldOutScores
     ) -> Callable[[Any, int], dict[str, bytes]]:
         """Store global importance in ``bundle``; return the renderer of the version's documents.
 
         The documents (HTML report, model card) name the version number, which exists only once
         the version is registered, so they are drawn inside the registration transaction.
         """
-        from prodml.explain import explain_at_training, held_out_data
-        from prodml.report import context_from_store, held_out_scores, render_documents
+        from prodml.explain import explain_at_training
+        from prodml.report import context_from_store, render_documents
 
-        held = held_out_data(spec, frame, outcome.splits)
         bundle.explanation = explain_at_training(bundle, held, seed=spec.evaluation.seed)
-        scores = held_out_scores(bundle, held)
 
         def documents(reader: Any, version: int) -> dict[str, bytes]:
             context = context_from_store(
@@ -769,14 +776,11 @@ class Project:
 
 
 def _reference_profile(
-    spec: Spec, bundle: ModelBundle, frame: pd.DataFrame, outcome: TrainingOutcome
+    bundle: ModelBundle, frame: pd.DataFrame, held: HeldOut, scores: np.ndarray, *, seed: int
 ) -> dict[str, Any]:
     """Monitoring's reference: the training rows' features, the held-out rows' scores."""
-    from prodml.explain import held_out_data
     from prodml.monitor.reference import build_reference
 
-    held = held_out_data(spec, frame, outcome.splits)
-    scores = bundle.predict(held.X[bundle.features])
     return build_reference(
         bundle,
         frame,
@@ -784,7 +788,7 @@ def _reference_profile(
         y=held.y,
         values=held.values,
         held_out=held.X,
-        seed=spec.evaluation.seed,
+        seed=seed,
     )
 
 

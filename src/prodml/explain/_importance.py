@@ -28,6 +28,7 @@ from prodml.evaluate.value import (
     regression_row_values,
 )
 from prodml.explain._contributions import compute_contributions
+from prodml.explain._permute import permutable_rows
 
 if TYPE_CHECKING:
     from prodml.registry.bundle import ModelBundle
@@ -51,7 +52,8 @@ def global_importance(
     """Permutation importance (value and metric) and mean |contribution| for every feature.
 
     At most ``max_rows`` held-out rows are used (a seeded sample), so the cost stays bounded:
-    one batched prediction of ``repeats x rows`` rows per feature.
+    one batched prediction of ``repeats x rows`` rows per feature, on rows encoded once
+    (:mod:`prodml.explain._permute`).
     """
     rng = np.random.default_rng(seed)
     n = len(X)
@@ -64,8 +66,10 @@ def global_importance(
     else:
         X = X.reset_index(drop=True)
     metric_name = "roc_auc" if bundle.task == "binary" else "rmse"
-    base_value = _value_per_decision(bundle, X, y, values)
-    base_metric = _metric(bundle, X, y)
+    held = permutable_rows(bundle, X)
+    base_scores = held.scores()
+    base_value = _value_from_scores(bundle, base_scores, y, values)
+    base_metric = _metric_from_scores(bundle.task, base_scores, y)
     # TreeSHAP costs trees x leaves x depth^2 per row: a seeded sample of rows is plenty for a mean
     sample = np.sort(rng.choice(n, size=min(n, _CONTRIBUTION_ROWS), replace=False))
     contributions = compute_contributions(
@@ -79,11 +83,8 @@ def global_importance(
     mean_abs = np.abs(contributions.values).mean(axis=0) if n else np.zeros(len(bundle.features))
     rows: list[dict[str, Any]] = []
     for j, feature in enumerate(bundle.features):
-        stacked = pd.concat([X] * repeats, ignore_index=True)
-        column = X[feature].to_numpy()
-        shuffled = np.concatenate([column[rng.permutation(n)] for _ in range(repeats)])
-        stacked[feature] = pd.Series(shuffled, dtype=X[feature].dtype)
-        scores = np.asarray(bundle.predict(stacked), dtype=np.float64).reshape(repeats, n)
+        permutations = [rng.permutation(n) for _ in range(repeats)]
+        scores = held.permuted_scores(feature, permutations).reshape(repeats, n)
         value_losses = []
         metric_losses = []
         for r in range(repeats):
@@ -119,13 +120,6 @@ def global_importance(
     }
 
 
-def _value_per_decision(
-    bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray, values: BinaryValues | RegressionValues
-) -> float:
-    scores = np.asarray(bundle.predict(X), dtype=np.float64)
-    return _value_from_scores(bundle, scores, y, values)
-
-
 def _value_from_scores(
     bundle: ModelBundle,
     scores: np.ndarray,
@@ -136,10 +130,6 @@ def _value_from_scores(
     if isinstance(values, BinaryValues):
         return float(binary_row_values(y, decided, values).mean())
     return float(regression_row_values(y, decided, values).mean())
-
-
-def _metric(bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray) -> float | None:
-    return _metric_from_scores(bundle.task, np.asarray(bundle.predict(X), dtype=np.float64), y)
 
 
 def _metric_from_scores(task: str, scores: np.ndarray, y: np.ndarray) -> float | None:

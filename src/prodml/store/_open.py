@@ -7,7 +7,8 @@ every other path in that file; one in ``PRODML_STORE_URL`` keeps the usual meani
 the current directory), as environment variables are set from a shell.
 
 The schema is migrated on every open: ``alembic upgrade head`` under a lock is a no-op once the
-store is current, and a user who upgrades prodml never runs a migration by hand.
+store is current, and a user who upgrades prodml never runs a migration by hand. A brand-new
+store is created at the newest schema in one step instead (see :func:`_create_at_head`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    inspect,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -26,7 +36,7 @@ from prodml.errors import StoreError, UserError
 from prodml.store._artifacts import ArtifactStore
 from prodml.store._engine import make_engine, mask_url, store_errors, write_transaction
 from prodml.store._metadata import MetadataStore
-from prodml.store._schema import VERSION_TABLE
+from prodml.store._schema import VERSION_TABLE, Base
 
 __all__ = ["MIGRATIONS_DIR", "Store", "migrate", "open_store", "resolve_store_url"]
 
@@ -111,6 +121,14 @@ def migrate(engine: Engine, *, origin: str | None = None) -> None:
     """
     if _at_head(engine):
         return
+    shown = mask_url(engine.url)
+    where = f" ({origin})" if origin else ""
+    try:
+        with store_errors(engine, origin=origin), write_transaction(engine, "migrate") as conn:
+            if _create_at_head(conn):
+                return
+    except DBAPIError as exc:
+        raise _unprepared(shown, where, exc) from exc
     from alembic import command
     from alembic.config import Config
     from alembic.util import CommandError
@@ -118,8 +136,6 @@ def migrate(engine: Engine, *, origin: str | None = None) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
-    shown = mask_url(engine.url)
-    where = f" ({origin})" if origin else ""
     try:
         with store_errors(engine, origin=origin), write_transaction(engine, "migrate") as conn:
             config.attributes["connection"] = conn
@@ -131,12 +147,43 @@ def migrate(engine: Engine, *, origin: str | None = None) -> None:
             "at another store",
         ) from exc
     except DBAPIError as exc:
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        raise StoreError(
-            f"cannot prepare the metadata store {shown}{where}: {detail}",
-            fix="check that it is a prodml store (or an empty database) and that the user may "
-            "create tables in it; PRODML_STORE_URL (or store.url in prodml.yaml) chooses the store",
-        ) from exc
+        raise _unprepared(shown, where, exc) from exc
+
+
+def _create_at_head(conn: Connection) -> bool:
+    """On a database with no prodml table yet: create the current schema and record the head.
+
+    A new store is the common case (every ``prodml init`` and every CI run starts one), and
+    running each migration in turn costs the Alembic import and SQLite's table copies. The
+    tables ``create_all`` makes are the ones the migrations build, down to constraint and
+    index names (``tests/store`` compares the two), so later migrations apply to either.
+    Returns False, touching nothing, when any prodml table or the version table exists: then
+    Alembic decides. Runs under the migration lock, so two processes cannot both create.
+    """
+    heads = shipped_heads()
+    existing = set(inspect(conn).get_table_names())
+    if len(heads) != 1 or VERSION_TABLE in existing or existing & set(Base.metadata.tables):
+        return False
+    Base.metadata.create_all(conn)
+    # the table Alembic itself creates (alembic.runtime.migration), holding the head revision
+    version = Table(
+        VERSION_TABLE,
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
+    )
+    version.create(conn)
+    conn.execute(version.insert().values(version_num=heads.pop()))
+    return True
+
+
+def _unprepared(shown: str, where: str, exc: DBAPIError) -> StoreError:
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    return StoreError(
+        f"cannot prepare the metadata store {shown}{where}: {detail}",
+        fix="check that it is a prodml store (or an empty database) and that the user may "
+        "create tables in it; PRODML_STORE_URL (or store.url in prodml.yaml) chooses the store",
+    )
 
 
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)

@@ -31,7 +31,7 @@ from prodml.evaluate.value import (
 )
 from prodml.spec import Spec
 from prodml.train.candidates import CandidateConfig, build_pipeline
-from prodml.train.crossval import CandidateResult, cross_validate, predict_scores
+from prodml.train.crossval import CandidateResult, cross_validate_all, predict_scores
 from prodml.train.features import FeaturePlan
 from prodml.train.splits import Splits
 
@@ -107,8 +107,8 @@ def assess_model(
 
     baseline = next((c for c in candidates if c.config.name == "baseline"), None)
     if baseline is None:
-        baseline = cross_validate(
-            CandidateConfig("baseline", {}),
+        (baseline,) = cross_validate_all(
+            [CandidateConfig("baseline", {})],
             task=task,
             plan=plan,
             X=X_train,

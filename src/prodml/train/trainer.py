@@ -27,7 +27,7 @@ from prodml.evaluate.value import (
 from prodml.spec import Spec
 from prodml.train.assess import assess_model
 from prodml.train.candidates import COMPLEXITY, build_pipeline, search_space
-from prodml.train.crossval import CandidateResult, cross_validate
+from prodml.train.crossval import CandidateResult, cross_validate_all
 from prodml.train.features import UNUSABLE_KINDS, FeaturePlan
 from prodml.train.selection import select_candidate
 from prodml.train.splits import Splits, make_splits
@@ -135,28 +135,28 @@ def train_model(
                 f"{f} {'increasing' if d > 0 else 'decreasing'}" for f, d in monotone.items()
             )
         )
-    results: list[CandidateResult] = []
     names = [n for n in COMPLEXITY if n in spec.training.candidates]
     configs = [
         cfg
         for name in names
         for cfg in search_space(name, problem.task, spec.training.search_budget, evaluation.seed)
     ]
-    for i, config in enumerate(configs, start=1):
-        say(f"cross-validating {config.label} ({i}/{len(configs)}, {evaluation.folds} folds)")
-        results.append(
-            cross_validate(
-                config,
-                task=problem.task,
-                plan=plan,
-                X=X_train,
-                y=y_train,
-                values=values_train,
-                folds=splits.folds,
-                seed=evaluation.seed,
-                monotone=monotone,
-            )
-        )
+    say(
+        f"cross-validating {len(configs)} candidates ({evaluation.folds} folds each): "
+        + ", ".join(c.label for c in configs)
+    )
+    results = cross_validate_all(
+        configs,
+        task=problem.task,
+        plan=plan,
+        X=X_train,
+        y=y_train,
+        values=values_train,
+        folds=splits.folds,
+        seed=evaluation.seed,
+        monotone=monotone,
+        progress=say,
+    )
 
     headroom, constant = _headroom(problem.task, y_train, values_train)
     selection = select_candidate(
