@@ -67,3 +67,13 @@ def test_bad_monitor_and_feedback_arguments_exit_2_with_the_fix(
     missing = cli("feedback", labels, "--id-column", "application_id", "-p", credit)
     assert missing.code == 2 and "application_id" in missing.stderr
     assert "--id-column" in missing.stderr and "applicant" in missing.stderr
+
+
+def test_the_domain_classifier_can_be_turned_off_for_one_run(
+    credit: Path, cli: Callable[..., Result]
+) -> None:
+    write_predictions(credit, production().iloc[:400], at=day(1))
+    on = json.loads(cli("monitor", "-p", credit, "--since", "2026-10-01", "--json").stdout)
+    off = cli("monitor", "-p", credit, "--since", "2026-10-01", "--json", "--no-domain")
+    assert off.code == 0, off.stderr
+    assert on["domain"] is not None and json.loads(off.stdout)["domain"] is None

@@ -29,6 +29,14 @@ CheckOption = Annotated[
 ModelOption = Annotated[
     str | None, typer.Option("--model", "-m", help="Version or alias (monitoring.model).")
 ]
+DomainOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--domain/--no-domain",
+        help="Run the domain classifier on the latest window "
+        "(default: monitoring.drift.domain_classifier).",
+    ),
+]
 
 
 def monitor(
@@ -39,6 +47,7 @@ def monitor(
     html: HtmlOption = None,
     check: CheckOption = False,
     model: ModelOption = None,
+    domain: DomainOption = None,
     json: JsonOption = False,
 ) -> None:
     """Health of the served model, window by window: drift, data quality, realised and
@@ -63,6 +72,7 @@ def monitor(
         since=_moment(since, "--since"),
         until=_moment(until, "--until"),
         model=model,
+        domain=domain,
     )
     if html is not None:
         from prodml.monitor.dashboard import render_dashboard
