@@ -10,8 +10,8 @@ import pytest
 
 import prodml
 from prodml.registry.bundle import ModelBundle
+from prodml.registry.fastpath import synthetic_records
 from prodml.serve import compile_scorer
-from prodml.serve._fastpath import synthetic_records
 from prodml.train.candidates import CandidateConfig, build_pipeline
 from prodml.train.features import FeaturePlan
 from tests.serve.conftest import TrainedExamples

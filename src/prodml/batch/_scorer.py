@@ -5,9 +5,9 @@ actors, so both engines give the same output row for row. A batch goes through:
 
 1. the one validator (:class:`prodml.data.validation.Validator`, built from the model's contract
    and the project's repair policies): every row ends ``ok``, ``repaired`` or ``rejected``;
-2. the serving fast path (:mod:`prodml.serve._fastpath`: a compiled vectorised encoder and one
-   booster call) on the rows that are not rejected, checked against the bundle's own ``predict``
-   before use; a pipeline the fast path cannot compile is scored by ``ModelBundle.predict``;
+2. the fast path (:mod:`prodml.registry.fastpath`, shared with serving: a compiled vectorised
+   encoder and one model call) on the rows that are not rejected, checked against the bundle's
+   own ``predict`` before use; a pipeline it cannot compile is scored by ``ModelBundle.predict``;
 3. the bundle's decision rule.
 
 Rejected rows are kept, with their reason and no score. The output columns are, in order:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from prodml.data.repair import Policies
     from prodml.registry.bundle import ModelBundle
+    from prodml.registry.fastpath import CompiledScorer
 
 __all__ = ["BatchScorer", "output_schema"]
 
@@ -134,48 +135,24 @@ class BatchScorer:
     def _scores(self, frame: Any, rows: int) -> np.ndarray:
         if self.scorer is not None:
             values = {name: frame[name].to_numpy() for name in self.features}
-            return _finish(self.bundle, self.scorer.raw(values, rows))
+            return self.scorer.scores(values, rows)
         return np.asarray(self.bundle.predict(frame), dtype=np.float64)
 
 
-def _finish(bundle: ModelBundle, raw: np.ndarray) -> np.ndarray:
-    """The bundle's post-processing of the pipeline's score, exactly as ``predict`` applies it:
-    ``postprocess`` when the bundle has one, else its calibrator (binary)."""
-    post = getattr(bundle, "postprocess", None)
-    if post is not None:
-        return np.asarray(post(raw), dtype=np.float64)
-    if bundle.task == "binary" and getattr(bundle, "calibration", None):
-        from prodml.evaluate.calibration import Calibrator
-
-        return np.asarray(Calibrator.from_dict(bundle.calibration).apply(raw), dtype=np.float64)
-    return np.asarray(raw, dtype=np.float64)
-
-
-def _fast_scorer(bundle: ModelBundle) -> Any:
-    """The serving fast path when it compiles this pipeline and agrees with ``predict`` (on
-    synthetic records with missing values, unseen categories and out-of-range numbers)."""
-    try:
-        from prodml.serve._fastpath import compile_scorer, synthetic_records
-    except ImportError:  # the fast path is optional: the bundle's own predict is the reference
-        return None
-    import pandas as pd
+def _fast_scorer(bundle: ModelBundle) -> CompiledScorer | None:
+    """The compiled fast path when it compiles this pipeline and agrees with ``predict`` on
+    synthetic records (missing values, unseen categories, out-of-range numbers); else None,
+    and the bundle's own ``predict`` scores (slower, never different)."""
+    from prodml.registry.fastpath import check_parity, compile_scorer
 
     scorer = compile_scorer(bundle)
     if not scorer.compiled:
         return None
-    records = synthetic_records(bundle, rows=256)
-    rows = len(next(iter(records.values()))) if records else 0
-    if not rows:
+    try:
+        check_parity(scorer, rows=128)
+    except AssertionError:
         return None
-    columns = scorer.numeric + scorer.categorical
-    fast = _finish(bundle, scorer.raw(records, rows))
-    slow = np.asarray(
-        bundle.predict(pd.DataFrame({name: list(records[name]) for name in columns})),
-        dtype=np.float64,
-    )
-    both_nan = np.isnan(fast) & np.isnan(slow)
-    gap = np.abs(np.where(both_nan, 0.0, fast - slow))
-    return scorer if float(np.max(gap, initial=0.0)) <= 1e-12 else None
+    return scorer
 
 
 def _labels(bundle: ModelBundle) -> tuple[str, str]:

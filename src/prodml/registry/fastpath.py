@@ -19,6 +19,9 @@ then the bundle's own post-processing (calibration) is applied by the bundle its
 pipeline itself (``kind == "pipeline"``); :func:`check_parity` compares the two on synthetic
 records before a model is put in service, and the server falls back to the pipeline if they
 ever differ.
+
+It lives in the registry layer, beside the bundle it compiles, because serving, batch scoring
+and export all use it and a lower layer never imports a higher one.
 """
 
 from __future__ import annotations
@@ -355,29 +358,31 @@ _VECTOR_ROWS = 256  # batch scoring: from this many rows, look categories up in 
 def _ordinal_codes(
     values: Sequence[Any] | np.ndarray, rows: int, lookup: dict[str, float]
 ) -> np.ndarray | None:
-    """Ordinal codes of a column that holds only text and missing values, vectorised in Arrow
-    (the canonical text of a string is the string itself); None for any other column, which
-    then takes the value-by-value path."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        texts = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if len(texts) != rows:
-        raise ValueError(f"expected {rows} values, got {len(texts)}")
-    keys = pa.array(list(lookup), type=pa.string())
-    codes = np.asarray([*lookup.values(), math.nan], dtype=np.float64)
-    position = pc.index_in(texts, value_set=keys).fill_null(len(keys))
-    return codes[position.to_numpy(zero_copy_only=False)]
+    """Ordinal codes of a column that holds only text and missing values (unseen and missing
+    -> NaN); None for any other column, which then takes the value-by-value path."""
+    return _arrow_lookup(values, rows, lookup, missing=None, unknown=math.nan, dtype=np.float64)
 
 
 def _onehot_positions(
     values: Sequence[Any] | np.ndarray, rows: int, lookup: dict[str, int]
 ) -> np.ndarray | None:
     """One-hot position of each value (missing -> the ``__missing__`` level), -1 for unknown
-    levels; vectorised in Arrow for a column of text and missing values only, else None."""
+    levels; for a column of text and missing values only, else None."""
+    return _arrow_lookup(values, rows, lookup, missing=MISSING_LEVEL, unknown=-1, dtype=np.int64)
+
+
+def _arrow_lookup(
+    values: Sequence[Any] | np.ndarray,
+    rows: int,
+    lookup: Mapping[str, float],
+    *,
+    missing: str | None,
+    unknown: float,
+    dtype: Any,
+) -> np.ndarray | None:
+    """``lookup`` applied to each text, vectorised in Arrow (the canonical text of a string is
+    the string itself); a missing value is looked up as ``missing`` (None: it is unknown).
+    None when the column holds anything but text and missing values."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -387,10 +392,12 @@ def _onehot_positions(
         return None
     if len(texts) != rows:
         raise ValueError(f"expected {rows} values, got {len(texts)}")
+    if missing is not None:
+        texts = texts.fill_null(missing)
     keys = pa.array(list(lookup), type=pa.string())
-    positions = np.asarray([*lookup.values(), -1], dtype=np.int64)
-    found = pc.index_in(texts.fill_null(MISSING_LEVEL), value_set=keys).fill_null(len(keys))
-    return positions[found.to_numpy(zero_copy_only=False)]
+    table = np.asarray([*lookup.values(), unknown], dtype=dtype)
+    found = pc.index_in(texts, value_set=keys).fill_null(len(keys))
+    return table[found.to_numpy(zero_copy_only=False)]
 
 
 def _level_codes(levels: np.ndarray) -> dict[str, float]:
