@@ -20,6 +20,7 @@ prediction), ``model_version``, ``status``, ``repairs`` and ``reason``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
     from prodml.registry.fastpath import CompiledScorer
 
 __all__ = ["BatchScorer", "output_schema"]
+
+
+@cache
+def _status_text() -> pa.Array:
+    """The status names, indexed by the validator's per-row codes."""
+    import pyarrow as pa
+
+    from prodml.data.validation_result import STATUSES
+
+    return pa.array(STATUSES, type=pa.string())
 
 
 def output_schema(task: str, id_column: str | None, id_type: Any = None) -> pa.Schema:
@@ -118,8 +129,9 @@ class BatchScorer:
         mask = ~scored
         if self.bundle.task == "binary":
             act = np.asarray(self.bundle.decide(np.where(scored, scores, 0.0)), dtype=bool)
-            labels = np.where(act, self.labels[0], self.labels[1]).astype(object)
-            columns["prediction"] = pa.array(labels, type=pa.string(), mask=mask)
+            # the two labels taken by index: no Python string per row
+            which = pa.array(np.where(act, 0, 1).astype(np.int8), mask=mask)
+            columns["prediction"] = pa.array(self.labels, type=pa.string()).take(which)
             columns["probability"] = pa.array(scores, type=pa.float64(), mask=mask)
             columns["decision"] = pa.array(act, type=pa.bool_(), mask=mask)
         else:
@@ -127,14 +139,15 @@ class BatchScorer:
             columns["prediction"] = pa.array(scores, type=pa.float64(), mask=mask)
             columns["decision"] = pa.array(decided, type=pa.float64(), mask=mask)
         columns["model_version"] = pa.array(np.full(n, self.version, dtype=np.int64))
-        columns["status"] = pa.array(np.asarray(result.status.astype(str)), type=pa.string())
+        columns["status"] = _status_text().take(pa.array(codes.astype(np.int8)))
         columns["repairs"] = _texts(result.repairs.to_numpy() if result.n_repaired else None, n)
         columns["reason"] = _texts(result.reasons.to_numpy() if result.n_rejected else None, n)
         return pa.table(columns)
 
     def _scores(self, frame: Any, rows: int) -> np.ndarray:
         if self.scorer is not None:
-            values = {name: frame[name].to_numpy() for name in self.features}
+            # categories stay pandas Categoricals: the encoder looks each level up once
+            values = {name: _values(frame[name]) for name in self.features}
             return self.scorer.scores(values, rows)
         return np.asarray(self.bundle.predict(frame), dtype=np.float64)
 
@@ -165,6 +178,15 @@ def _labels(bundle: ModelBundle) -> tuple[str, str]:
             if len(others) == 1:
                 negative = str(others[0])
     return positive, negative
+
+
+def _values(column: Any) -> Any:
+    """A validated column for the fast path: a Categorical as it is, anything else as numpy."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array
+    return column.to_numpy()
 
 
 def _column(batch: Any, name: str, n: int) -> Any:
