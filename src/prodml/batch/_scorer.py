@@ -94,6 +94,7 @@ class BatchScorer:
         self.id_column = id_column
         self.features = list(bundle.features)
         self.validator = Validator(bundle.contract, policies, features=self.features)
+        self.text = [name for name, rules in self.validator.rules.items() if not rules.numeric]
         self.scorer = _fast_scorer(bundle)
         self.labels = _labels(bundle)
 
@@ -113,7 +114,7 @@ class BatchScorer:
         """
         import pyarrow as pa
 
-        result = self.validator(batch)
+        result = self.validator(_categories(batch, self.text))
         n = result.n_rows
         codes = np.asarray(result.codes)
         accepted = np.flatnonzero(codes < 2)
@@ -187,6 +188,25 @@ def _values(column: Any) -> Any:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.array
     return column.to_numpy()
+
+
+def _categories(batch: Any, names: list[str]) -> Any:
+    """Arrow text of categorical features, dictionary-encoded (in Arrow, per batch): pandas then
+    holds them as Categoricals, which the validator checks and the fast path looks up once per
+    level, instead of a Python string per row. Any other input is returned as it is."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(batch, pa.Table | pa.RecordBatch):
+        return batch
+    for name in names:
+        i = batch.schema.get_field_index(name)
+        if i >= 0 and (
+            pa.types.is_string(batch.schema.field(i).type)
+            or pa.types.is_large_string(batch.schema.field(i).type)
+        ):
+            batch = batch.set_column(i, name, pc.dictionary_encode(batch.column(i)))
+    return batch
 
 
 def _column(batch: Any, name: str, n: int) -> Any:
