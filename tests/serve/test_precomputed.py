@@ -18,7 +18,7 @@ from prodml.errors import UserError
 from prodml.serve import create_app
 from prodml.store import log_root, read_predictions
 from tests.conftest import Result
-from tests.serve.conftest import CREDIT_RECORD, TrainedExamples, thread_server
+from tests.serve.conftest import CREDIT_RECORD, TrainedExamples, process_server, thread_server
 
 MARK = 0.123456  # a probability the model does not give: it can only come from the file
 
@@ -101,3 +101,14 @@ def test_a_file_that_is_not_a_score_output_is_refused(
 
     done = cli("serve", "-p", credit_with_ids, "--precomputed", tmp_path / "absent.parquet")
     assert done.code == 2 and "precomputed scores file not found" in done.stderr
+
+
+def test_prodml_serve_precomputed_answers_from_the_file(
+    credit_with_ids: Path, tmp_path: Path
+) -> None:
+    scores = _batch_scores(credit_with_ids, tmp_path, ["a00007"])
+    with process_server(credit_with_ids, "--precomputed", str(scores)) as (server, _process):
+        response = server.predict({"applicant": "a00007", **CREDIT_RECORD})
+    assert response.status_code == 200, response.text
+    (answer,) = response.json()["results"]
+    assert answer["source"] == "precomputed" and answer["probability"] == MARK

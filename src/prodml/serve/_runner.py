@@ -82,6 +82,8 @@ def run_server(
     os.environ[PROJECT_ENV] = str(root)
     if precomputed is not None:  # each worker loads its own index of the file
         os.environ[PRECOMPUTED_ENV] = str(Path(precomputed).expanduser().resolve())
+    else:  # not one left over from an earlier run_server in this process
+        os.environ.pop(PRECOMPUTED_ENV, None)
     if not access_log:
         os.environ["PRODML_ACCESS_LOG"] = "0"
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
