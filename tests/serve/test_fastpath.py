@@ -102,6 +102,13 @@ def test_parity_for_every_candidate_family_and_task(task: str, family: str) -> N
         for columns in (_columns(data), _categoricals(data)):  # as serving / batch scoring pass
             fast = scorer.scores(columns, len(data))
             np.testing.assert_allclose(fast, slow, rtol=0, atol=TOLERANCE)
+    # a row's score does not depend on the rows batched with it, to the last bit (the local and
+    # Ray engines cut batches differently; a server batches concurrent requests)
+    whole = scorer.scores(_columns(frame), len(frame))
+    for cut in (1, 7, 257, 299):
+        parts = (frame.iloc[:cut], frame.iloc[cut:])
+        split = np.concatenate([scorer.scores(_columns(part), len(part)) for part in parts])
+        np.testing.assert_array_equal(split, whole)
 
 
 def _categoricals(frame: pd.DataFrame) -> dict[str, Any]:
