@@ -273,9 +273,9 @@ def _compile_linear(base: CompiledScorer, encoder: Any, model: Any) -> CompiledS
         return matrix
 
     def predict(matrix: np.ndarray) -> np.ndarray:
-        # row-major for the product: BLAS then takes one dot product per row, so a row's score
-        # does not depend on the rows batched with it (on the column-major matrix, rows in a
-        # batch's tail differed in the last bit: local and Ray batches must agree exactly)
+        # row-major for the product, as scikit-learn's matrix is: the same BLAS call, so the
+        # pipeline's score to the last bit (the column-major product differed there on a third
+        # of the rows)
         matrix = np.ascontiguousarray(matrix)
         scores = (matrix @ coef.T + intercept) if coef.ndim == 2 else (matrix @ coef + intercept)
         scores = scores.reshape(-1)
