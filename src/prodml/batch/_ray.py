@@ -118,6 +118,10 @@ def run_ray(
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         context.target_max_block_size = _READ_BYTES
+        # Ray Data's second Parquet reader lists files with a pool of footer-reading actors:
+        # on 2 cores, starting those processes took ~20 s before the first row was read
+        # (measured); the first reads footers in the read tasks
+        context.use_datasource_v2 = False
         fs, path = filesystem(location)
         paths: Any = path
         if kind == "parquet-dir":
