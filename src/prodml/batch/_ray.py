@@ -131,11 +131,6 @@ def run_ray(
         # Ray leave none for the tasks that list and read files, and the job waits forever
         # (measured); so actors reserve half a CPU and reads and writes a sliver
         dataset = ray.data.read_parquet(paths, filesystem=fs, num_cpus=_IO_CPUS)
-        # blocks of exactly batch_size rows (streaming, in order): the actors then score the
-        # very batches the local engine scores. Batches cut elsewhere (at Ray's block ends)
-        # gave 2 of 1M scores that differed in the last bit, as BLAS sums a batch's tail rows
-        # in another order
-        dataset = dataset.repartition(target_num_rows_per_block=batch_size, strict=True)
         scored = dataset.map_batches(
             RayScorer,
             fn_constructor_kwargs={
