@@ -11,11 +11,15 @@ task splits its output, and the rows came back shuffled.)
 Speed on one machine: the scoring itself streams about as fast as the local engine once the
 actors are up (1M rows: all scored batches reached the driver within 1.4 s of the first), but a
 run first pays Ray's start-up, then each actor's (a worker process importing pandas, pyarrow,
-scikit-learn and the model): measured on the shared 2-core machine, 13 s for ``ray.init`` and
-28 s more before the first scored batch. On a small input that fixed cost dominates; the engine
-is for inputs and clusters where it does not. Blocks are kept small (``target_max_block_size``)
-so that every actor gets work: with Ray's 128 MiB default a 1M-row file was one block and one
-actor scored it while the other waited.
+scikit-learn and the model): measured on the shared 2-core machine, 5-13 s for ``ray.init`` and
+15-28 s more before the first scored batch (1M rows: 0.05x the local engine; 10M rows: 0.43x).
+On a small input that fixed cost dominates; the engine is for inputs and clusters where it does
+not. A few probabilities may differ from the local engine's in the last bit (~1e-17): Ray cuts
+batches at its block ends, and BLAS sums a batch's tail rows in another order. (Re-cutting
+blocks to exactly ``batch_size`` rows with ``repartition(target_num_rows_per_block=...)``
+removed that, but stalled on 10M rows: the repartition task held the CPU the reads needed.)
+Blocks are kept small (``target_max_block_size``) so that every actor gets work: with Ray's
+128 MiB default a 1M-row file was one block and one actor scored it while the other waited.
 
 Ray is started by prodml with two CPUs when no ``--ray-address`` is given (and shut down after),
 or joined at the address given. The Ray engine reads Parquet (a file, a folder or a URL). A
