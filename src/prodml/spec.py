@@ -450,6 +450,10 @@ class StoreSection(_Section):
     )
 
 
+WINDOW_PATTERN = r"^[1-9][0-9]*[mhdw]$"
+_WINDOW_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
 class ServingSection(_Section):
     """How ``prodml serve`` routes traffic, guards itself and writes its prediction log.
 
@@ -498,9 +502,19 @@ class ServingSection(_Section):
         le=10.0,
         description="How often the server checks the registry for alias moves.",
     )
+    precomputed_max_age: str = Field(
+        default="1d",
+        pattern=WINDOW_PATTERN,
+        description="With prodml serve --precomputed: batch scores older than this (30m, 12h, "
+        "1d, 1w; the file's modification time) are not used, the record is scored live.",
+    )
+
+    @property
+    def precomputed_max_age_s(self) -> float:
+        text = self.precomputed_max_age
+        return float(int(text[:-1]) * _WINDOW_SECONDS[text[-1]])
 
 
-WINDOW_PATTERN = r"^[1-9][0-9]*[mhdw]$"
 DriftMethod = Literal["auto", "psi", "jensen_shannon", "wasserstein", "ks", "chi_square"]
 ALERT_METRICS = (
     "value_per_decision",

@@ -206,8 +206,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def thread_server(project: Path) -> Iterator[Server]:
-    """The app under uvicorn in a thread of this process (fast to start, same code path)."""
+def thread_server(project: Path, *, precomputed: Path | None = None) -> Iterator[Server]:
+    """The app under uvicorn in a thread of this process (fast to start, same code path);
+    ``precomputed``: a batch scores file (``prodml serve --precomputed``)."""
     import uvicorn
 
     from prodml.serve import create_app
@@ -216,7 +217,7 @@ def thread_server(project: Path) -> Iterator[Server]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(project),
+        create_app(project, precomputed=precomputed),
         log_config=None,
         access_log=False,
         lifespan="on",

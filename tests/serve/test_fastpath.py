@@ -10,8 +10,8 @@ import pytest
 
 import prodml
 from prodml.registry.bundle import ModelBundle
+from prodml.registry.fastpath import synthetic_records
 from prodml.serve import compile_scorer
-from prodml.serve._fastpath import synthetic_records
 from prodml.train.candidates import CandidateConfig, build_pipeline
 from prodml.train.features import FeaturePlan
 from tests.serve.conftest import TrainedExamples
@@ -96,10 +96,23 @@ def test_parity_for_every_candidate_family_and_task(task: str, family: str) -> N
             "code": [1, "1", 1.0, 7, None],
         }
     )
-    for data in (frame, probe, probe.head(1)):
-        fast = scorer.scores(_columns(data), len(data))
+    many = pd.concat([probe] * 60, ignore_index=True)  # enough rows for the vectorised lookups
+    for data in (frame, probe, probe.head(1), many):
         slow = np.asarray(bundle.predict(data), dtype=np.float64)
-        np.testing.assert_allclose(fast, slow, rtol=0, atol=TOLERANCE)
+        for columns in (_columns(data), _categoricals(data)):  # as serving / batch scoring pass
+            fast = scorer.scores(columns, len(data))
+            np.testing.assert_allclose(fast, slow, rtol=0, atol=TOLERANCE)
+    # the same float64 operations in the same order as the pipeline: equal to the last bit
+    exact = scorer.scores(_columns(frame), len(frame))
+    np.testing.assert_array_equal(exact, np.asarray(bundle.predict(frame), dtype=np.float64))
+
+
+def _categoricals(frame: pd.DataFrame) -> dict[str, Any]:
+    """Text columns as pandas Categoricals, as batch scoring hands them to the fast path."""
+    return {
+        name: pd.Categorical(frame[name]) if frame[name].dtype == object else frame[name].to_numpy()
+        for name in frame.columns
+    }
 
 
 def test_a_pipeline_the_fast_path_does_not_know_is_served_by_the_pipeline() -> None:

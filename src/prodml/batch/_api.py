@@ -8,6 +8,7 @@ finished output into place (see :mod:`prodml.batch._output`).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,33 +140,38 @@ def score(
 
     started = time.perf_counter()
     resumed = parts.resumed_rows
-    if engine == "ray":
-        from prodml.batch._ray import run_ray
+    try:
+        if engine == "ray":
+            from prodml.batch._ray import run_ray
 
-        run_ray(
-            source,
-            source_input,
-            bundle_bytes,
-            parts,
-            version=record.version,
-            policies=policies,
-            id_column=id_column,
-            schema=schema,
-            address=ray_address,
-            batch_size=batch_size,
-            advance=advance,
-            say=note,
-        )
-    else:
-        run_local(
-            source_input,
-            scorer,
-            parts,
-            batch_size=batch_size,
-            workers=workers or default_workers(),
-            schema=schema,
-            advance=advance,
-        )
+            run_ray(
+                source,
+                source_input,
+                bundle_bytes,
+                parts,
+                version=record.version,
+                policies=policies,
+                id_column=id_column,
+                schema=schema,
+                address=ray_address,
+                batch_size=batch_size,
+                advance=advance,
+                say=note,
+            )
+        else:
+            run_local(
+                source_input,
+                scorer,
+                parts,
+                batch_size=batch_size,
+                workers=workers or default_workers(),
+                schema=schema,
+                advance=advance,
+            )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            parts.close()
+        raise
     counts = parts.counts()
     if counts["rows"] == 0:
         _discard(parts)
@@ -190,7 +196,7 @@ def score(
 
 
 def _discard(parts: Any) -> None:
-    import contextlib
-
+    with contextlib.suppress(Exception):
+        parts.close()
     with contextlib.suppress(OSError):
         parts.target.fs.delete_dir(parts.target.work)

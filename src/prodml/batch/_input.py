@@ -160,26 +160,15 @@ def _open_parquet_file(fs: pafs.FileSystem, path: str, where: str, info: Any) ->
 
 def _open_parquet_dir(fs: pafs.FileSystem, path: str, where: str) -> BatchInput:
     import pyarrow as pa
-    import pyarrow.dataset as pads
 
+    from prodml.data.sources import parquet_dataset, parquet_dataset_error
+
+    dataset = parquet_dataset(path, where=where, filesystem=fs, pointer="IN")
+    files = list(dataset.files)
     try:
-        dataset = pads.dataset(path, filesystem=fs, format="parquet", partitioning="hive")
-        files = sorted(dataset.files)
-        if not files:
-            raise DataError(
-                "the folder holds no Parquet files",
-                where=where,
-                fix="point IN at a CSV or Parquet file, or a folder of .parquet files",
-            )
-        dataset = pads.dataset(files, filesystem=fs, format="parquet", schema=dataset.schema)
         total = int(dataset.count_rows())
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(
-            f"cannot read the folder as one Parquet dataset ({exc})",
-            where=where,
-            fix="keep only Parquet files with the same columns in the folder; remove corrupt "
-            "or foreign files",
-        ) from exc
+        raise parquet_dataset_error(exc, where) from exc
     infos = fs.get_file_info(files)
 
     def batches(batch_size: int) -> Iterator[Any]:
@@ -189,11 +178,7 @@ def _open_parquet_dir(fs: pafs.FileSystem, path: str, where: str) -> BatchInput:
                 (pa.Table.from_batches([b]) for b in scanner.to_batches()), batch_size
             )
         except (pa.ArrowException, OSError) as exc:
-            raise DataError(
-                f"the Parquet folder is unreadable part-way ({exc})",
-                where=where,
-                fix="a file is corrupt or has other columns: remove or rewrite it",
-            ) from exc
+            raise parquet_dataset_error(exc, where) from exc
 
     fingerprint = {
         "kind": "parquet-dir",
@@ -212,6 +197,8 @@ def _open_csv(
 ) -> BatchInput:
     import pyarrow as pa
     import pyarrow.csv as pacsv
+
+    from prodml.data.sources import csv_error
 
     def reader() -> Any:
         compression = "gzip" if path.lower().endswith(".gz") else None
@@ -239,31 +226,15 @@ def _open_csv(
 
     try:
         columns, _ = reader()
-    except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            raise DataError(
-                "the input is empty: it has no rows",
-                where=where,
-                fix="export the data again; the first line must name the columns",
-            ) from exc
-        raise DataError(
-            f"cannot parse the file: {str(exc).splitlines()[0]}",
-            where=where,
-            fix=f"check the header, the quotes and that the delimiter is {delimiter!r}",
-        ) from exc
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(f"cannot read the file ({exc})", where=where, fix="check it") from exc
+        raise csv_error(exc, where, delimiter) from exc
 
     def batches(batch_size: int) -> Iterator[Any]:
         _, stream = reader()
         try:
             yield from _rechunk((pa.Table.from_batches([b]) for b in stream), batch_size)
-        except pa.ArrowInvalid as exc:
-            raise DataError(
-                f"cannot parse the file part-way: {str(exc).splitlines()[0]}",
-                where=where,
-                fix="check that every row has as many fields as the header and quotes are closed",
-            ) from exc
+        except (pa.ArrowException, OSError) as exc:
+            raise csv_error(exc, where, delimiter) from exc
 
     fingerprint = {"kind": "csv", "path": where, "size": size}
     schema = pa.schema([pa.field(str(c), pa.string()) for c in columns])

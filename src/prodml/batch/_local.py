@@ -1,9 +1,13 @@
 """The local engine: read batches in order, score them on a thread pool, write parts.
 
 Threads, not processes: the heavy steps release the GIL (Arrow reading and writing, numpy
-kernels, and the LightGBM booster, called through ctypes), so two threads keep both cores busy
-with one copy of the model in memory and nothing to pickle. At most ``2 x workers`` batches are in
-flight, so memory stays bounded by a few batches whatever the input size.
+kernels, and the LightGBM booster, called through ctypes), so threads keep both cores busy with
+one copy of the model in memory and nothing to pickle. Three kinds of work overlap: this thread
+reads the input, ``workers`` threads score, and one writer thread writes the parts in input
+order. (With reading and writing both on this thread, the scoring threads waited for input: on
+1M rows the main thread spent 1.8 s reading and 1.8 s encoding Parquet, measured.) At most
+``2 x workers`` batches are in flight, so memory stays bounded by a few batches whatever the
+input size.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -41,27 +45,34 @@ def run_local(
     advance: Advance,
 ) -> None:
     """Score every part of ``source`` not already in ``parts``; completed parts are written."""
-    pending: deque[tuple[int, Future[Any]]] = deque()
+    in_flight: deque[Future[None]] = deque()
 
-    def collect() -> None:
-        index, future = pending.popleft()
-        table = future.result().cast(schema)
+    def keep(index: int) -> None:
+        advance(parts.resume(index))
+
+    def write(index: int, scored: Future[pa.Table]) -> None:
+        table = scored.result().cast(schema)
         parts.write(index, table, status_counts(table))
         advance(table.num_rows)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prodml-score") as pool:
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prodml-score") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodml-write") as writer,
+    ):
         try:
             for index, batch in enumerate(source.batches(batch_size)):
+                # one writer thread: parts are written (and streamed to the output) in order
                 if index in parts.parts:
-                    advance(parts.parts[index]["rows"])
+                    in_flight.append(writer.submit(keep, index))
                     continue
-                pending.append((index, pool.submit(scorer, batch, index * batch_size)))
-                while len(pending) >= 2 * workers:
-                    collect()
-            while pending:
-                collect()
+                scored = pool.submit(scorer, batch, index * batch_size)
+                in_flight.append(writer.submit(write, index, scored))
+                while len(in_flight) >= 2 * workers:
+                    in_flight.popleft().result()
+            while in_flight:
+                in_flight.popleft().result()
         finally:
-            for _, future in pending:
+            for future in in_flight:
                 future.cancel()
 
 

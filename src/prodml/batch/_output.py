@@ -1,14 +1,20 @@
 """Where scores go: resumable part files and a manifest, then one atomic rename.
 
-While a run is in progress, output lives in ``OUT.partial/``: one Parquet file per scored part
-(``part-000042.parquet``, each written to a temporary name and renamed once complete) and
-``manifest.json``, which lists the completed parts with their row counts and the run's
-settings. An interrupted run, started again with the same input, model and batch size, skips the
+While a run is in progress, output lives in ``OUT.partial/``: one file per scored part
+(``part-000042.arrow``, Arrow IPC; Parquet ``part-000042.parquet`` for a folder output, whose
+parts become the output files), each written to a temporary name and renamed once complete, and
+``manifest.json``, which lists the completed parts with their row counts and the run's settings.
+An interrupted run, started again with the same input, model and batch size, skips the
 completed parts. A partial folder from a run with other settings is discarded, with a message.
 
-At the end the parts become the output in one step: a Parquet or CSV file is written to
-``OUT.tmp`` and renamed to ``OUT``; a folder output is assembled in ``OUT.tmp/`` and renamed.
-Nothing named ``OUT`` exists until the output is complete.
+A Parquet or CSV output is written while the run goes: parts arrive in input order (both engines
+deliver them so), and each is appended to ``OUT.partial/output.tmp`` as it arrives, so the
+output is encoded once and its encoding overlaps scoring. (Written at the end instead, reading
+the parts back and encoding them again took 40% of a run: measured on 1M rows.) The parts are
+cheap uncompressed Arrow IPC files (about 46 bytes a row while the run lasts) kept only to
+resume; a resumed run streams the kept parts back first. A
+folder output is assembled from the Parquet parts in ``OUT.tmp/``. Either way the output is
+renamed to ``OUT`` at the end: nothing named ``OUT`` exists until the output is complete.
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.fs as pafs
 
-__all__ = ["OutputTarget", "PartStore", "plan_output"]
+__all__ = ["OutputTarget", "PartStore", "parquet_options", "plan_output"]
 
 MANIFEST = "manifest.json"
 _FORMAT = "prodml.batch-parts"
-_VERSION = 1
+_VERSION = 2  # 2: IPC parts for file outputs
+STREAM = "output.tmp"
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,9 @@ class PartStore:
         self.target = target
         self.settings = settings
         self.parts: dict[int, dict[str, int]] = {}
+        self._next = 0  # the next part the output stream expects
+        self._stream: Any = None  # (file, writer) of OUT.partial/output.tmp, once opened
+        self._streamed = True  # every part so far went to the stream, in order
         self._open(say)
 
     @property
@@ -110,7 +120,11 @@ class PartStore:
         fs, work = self.target.fs, self.target.work
         manifest = _read_json(fs, f"{work}/{MANIFEST}")
         if manifest is not None:
-            if manifest.get("format") == _FORMAT and manifest.get("settings") == self.settings:
+            if (
+                manifest.get("format") == _FORMAT
+                and manifest.get("version") == _VERSION
+                and manifest.get("settings") == self.settings
+            ):
                 self.parts = {int(k): v for k, v in manifest.get("parts", {}).items()}
                 if self.parts:
                     say(f"resuming: {len(self.parts)} parts already scored in {work}")
@@ -121,18 +135,65 @@ class PartStore:
         self._save()
 
     def write(self, index: int, table: pa.Table, counts: dict[str, int]) -> None:
+        """Keep a scored part (completed once renamed) and append it to the output stream."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         fs, name = self.target.fs, self._name(index)
 
         def put() -> None:
             with fs.open_output_stream(name + ".tmp") as stream:
-                pq.write_table(table, stream, compression="zstd")
+                if self.target.kind == "dir":
+                    pq.write_table(table, stream, **parquet_options(table.schema))
+                else:  # uncompressed: lz4 cost 0.2-0.4 s per million rows (measured)
+                    with pa.ipc.new_file(stream, table.schema) as writer:
+                        writer.write_table(table)
             fs.move(name + ".tmp", name)
 
         _guard(put, self.target.location, "write a part of")
         self.parts[index] = {"rows": table.num_rows, **counts}
         self._save()
+        self._append(index, table)
+
+    def resume(self, index: int) -> int:
+        """Part ``index`` was completed by an earlier run: stream it to the output; its rows."""
+        if self.target.kind != "dir" and self._streamed:
+            if index == self._next:
+                kept = _guard(partial(self._read, index), self.target.work, "read a part in")
+                self._append(index, kept)
+            else:
+                self._streamed = False
+        return int(self.parts[index]["rows"])
+
+    def _append(self, index: int, table: pa.Table) -> None:
+        if self.target.kind == "dir" or not self._streamed:
+            return
+        if index != self._next:  # out of order: the output is assembled from the parts at the end
+            self._streamed = False
+            return
+        if self._stream is None:
+            self._stream = _guard(lambda: self._open_stream(table.schema), self.target.work, "open")
+        _guard(lambda: self._stream[1].write_table(table), self.target.location, "write")
+        self._next += 1
+
+    def _open_stream(self, schema: pa.Schema) -> tuple[Any, Any]:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        handle = self.target.fs.open_output_stream(f"{self.target.work}/{STREAM}")
+        if self.target.kind == "parquet":
+            return handle, pq.ParquetWriter(handle, schema, **parquet_options(schema))
+        return handle, pacsv.CSVWriter(handle, schema)
+
+    def close(self) -> None:
+        """Close the output stream (also when the run failed; the partial folder keeps it)."""
+        if self._stream is not None:
+            handle, writer = self._stream
+            self._stream = None
+            try:
+                writer.close()
+            finally:
+                handle.close()
 
     def counts(self) -> dict[str, int]:
         totals: dict[str, int] = {"rows": 0, "ok": 0, "repaired": 0, "rejected": 0}
@@ -142,11 +203,17 @@ class PartStore:
         return totals
 
     def tables(self) -> Iterator[pa.Table]:
+        for index in sorted(self.parts):
+            yield self._read(index)
+
+    def _read(self, index: int) -> pa.Table:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for index in sorted(self.parts):
-            with self.target.fs.open_input_file(self._name(index)) as handle:
-                yield pq.read_table(handle)
+        with self.target.fs.open_input_file(self._name(index)) as handle:
+            if self.target.kind == "dir":
+                return pq.read_table(handle)
+            return pa.ipc.open_file(handle).read_all()
 
     def finish(self, schema: pa.Schema | None) -> None:
         """Turn the parts into the output, atomically; then remove the partial folder."""
@@ -158,7 +225,11 @@ class PartStore:
             for position, index in enumerate(sorted(self.parts)):
                 source, dest = self._name(index), f"{temporary}/part-{position:06d}.parquet"
                 _guard(partial(fs.move, source, dest), target.location, "assemble")
+        elif self._streamed and self._next == len(self.parts) and self._stream is not None:
+            _guard(self.close, target.location, "write")
+            _guard(partial(fs.move, f"{target.work}/{STREAM}", temporary), target.location, "move")
         else:
+            _guard(self.close, target.location, "write")
             _guard(lambda: self._concatenate(temporary, schema), target.location, "write")
         _guard(lambda: _remove(fs, target.path), target.location, "replace")
         _guard(lambda: fs.move(temporary, target.path), target.location, "rename into")
@@ -177,7 +248,7 @@ class PartStore:
                         table = table.cast(schema)
                     if writer is None:
                         writer = (
-                            pq.ParquetWriter(stream, table.schema, compression="zstd")
+                            pq.ParquetWriter(stream, table.schema, **parquet_options(table.schema))
                             if self.target.kind == "parquet"
                             else pacsv.CSVWriter(stream, table.schema)
                         )
@@ -187,7 +258,8 @@ class PartStore:
                     writer.close()
 
     def _name(self, index: int) -> str:
-        return f"{self.target.work}/part-{index:06d}.parquet"
+        extension = "parquet" if self.target.kind == "dir" else "arrow"
+        return f"{self.target.work}/part-{index:06d}.{extension}"
 
     def _save(self) -> None:
         fs, work = self.target.fs, self.target.work
@@ -205,6 +277,23 @@ class PartStore:
             fs.move(f"{work}/{MANIFEST}.tmp", f"{work}/{MANIFEST}")
 
         _guard(put, work, "write the manifest in")
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """How score outputs are encoded: zstd; dictionaries only for the columns that repeat (the
+    labels, statuses, texts and the model version); the row number delta-encoded. Trying a
+    dictionary on a column of unique values (row, id, probability) first and giving it up cost
+    a third of the write time (measured on 1M rows: 0.97 s -> 0.52-0.73 s, and 12% smaller)."""
+    import pyarrow as pa
+
+    repeating = {"prediction", "status", "repairs", "reason", "model_version"}
+    dictionary = [
+        f.name
+        for f in schema
+        if f.name in repeating and (pa.types.is_string(f.type) or pa.types.is_integer(f.type))
+    ]
+    encoding = {"row": "DELTA_BINARY_PACKED"} if "row" in schema.names else {}
+    return {"compression": "zstd", "use_dictionary": dictionary, "column_encoding": encoding}
 
 
 def _read_json(fs: pafs.FileSystem, path: str) -> dict[str, Any] | None:

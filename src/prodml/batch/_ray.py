@@ -8,6 +8,19 @@ come; the output is the local engine's, row for row. (An earlier version let Ray
 files and re-read them sorted by name; Ray's file names do not follow input order once a write
 task splits its output, and the rows came back shuffled.)
 
+Speed on one machine: the scoring itself streams about as fast as the local engine once the
+actors are up (1M rows: all scored batches reached the driver within 1.4 s of the first), but a
+run first pays Ray's start-up, then each actor's (a worker process importing pandas, pyarrow,
+scikit-learn and the model): measured on the shared 2-core machine, 5-13 s for ``ray.init`` and
+15-28 s more before the first scored batch (1M rows: 0.05x the local engine; 10M rows: 0.43x).
+On a small input that fixed cost dominates; the engine is for inputs and clusters where it does
+not. A few probabilities may differ from the local engine's in the last bit (~1e-17): Ray cuts
+batches at its block ends, and BLAS sums a batch's tail rows in another order. (Re-cutting
+blocks to exactly ``batch_size`` rows with ``repartition(target_num_rows_per_block=...)``
+removed that, but stalled on 10M rows: the repartition task held the CPU the reads needed.)
+Blocks are kept small (``target_max_block_size``) so that every actor gets work: with Ray's
+128 MiB default a 1M-row file was one block and one actor scored it while the other waited.
+
 Ray is started by prodml with two CPUs when no ``--ray-address`` is given (and shut down after),
 or joined at the address given. The Ray engine reads Parquet (a file, a folder or a URL). A
 failed Ray job is retried by Ray task by task; an interrupted one starts again from the
@@ -33,6 +46,9 @@ __all__ = ["LOCAL_CPUS", "RayScorer", "run_ray"]
 LOCAL_CPUS = 2
 _IO_CPUS = 0.1
 _ACTOR_CPUS = 0.5
+# blocks Ray Data splits its reads into (default 128 MiB: one block for a 1M-row file, so one
+# busy actor); a few row groups each give every actor work
+_READ_BYTES = 16 * 1024 * 1024
 
 
 class RayScorer:
@@ -105,6 +121,11 @@ def run_ray(
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
+        context.target_max_block_size = _READ_BYTES
+        # Ray Data's second Parquet reader lists files with a pool of footer-reading actors:
+        # on 2 cores, starting those processes took ~20 s before the first row was read
+        # (measured); the first reads footers in the read tasks
+        context.use_datasource_v2 = False
         fs, path = filesystem(location)
         paths: Any = path
         if kind == "parquet-dir":
@@ -113,8 +134,7 @@ def run_ray(
         # Ray counts CPUs logically: with a whole CPU each, two scoring actors on a two-CPU
         # Ray leave none for the tasks that list and read files, and the job waits forever
         # (measured); so actors reserve half a CPU and reads and writes a sliver
-        light = {"num_cpus": _IO_CPUS}
-        dataset = ray.data.read_parquet(paths, filesystem=fs, ray_remote_args=light)
+        dataset = ray.data.read_parquet(paths, filesystem=fs, num_cpus=_IO_CPUS)
         scored = dataset.map_batches(
             RayScorer,
             fn_constructor_kwargs={
@@ -125,7 +145,9 @@ def run_ray(
             },
             batch_size=batch_size,
             batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
+            # all actors from the start: an autoscaling pool began with one and the second
+            # came late, after paying its start-up (imports, model load) in the middle of the run
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=actors),
             num_cpus=_ACTOR_CPUS,
         )
         _collect(

@@ -5,9 +5,9 @@ actors, so both engines give the same output row for row. A batch goes through:
 
 1. the one validator (:class:`prodml.data.validation.Validator`, built from the model's contract
    and the project's repair policies): every row ends ``ok``, ``repaired`` or ``rejected``;
-2. the serving fast path (:mod:`prodml.serve._fastpath`: a compiled vectorised encoder and one
-   booster call) on the rows that are not rejected, checked against the bundle's own ``predict``
-   before use; a pipeline the fast path cannot compile is scored by ``ModelBundle.predict``;
+2. the fast path (:mod:`prodml.registry.fastpath`, shared with serving: a compiled vectorised
+   encoder and one model call) on the rows that are not rejected, checked against the bundle's
+   own ``predict`` before use; a pipeline it cannot compile is scored by ``ModelBundle.predict``;
 3. the bundle's decision rule.
 
 Rejected rows are kept, with their reason and no score. The output columns are, in order:
@@ -20,6 +20,7 @@ prediction), ``model_version``, ``status``, ``repairs`` and ``reason``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,8 +30,19 @@ if TYPE_CHECKING:
 
     from prodml.data.repair import Policies
     from prodml.registry.bundle import ModelBundle
+    from prodml.registry.fastpath import CompiledScorer
 
 __all__ = ["BatchScorer", "output_schema"]
+
+
+@cache
+def _status_text() -> pa.Array:
+    """The status names, indexed by the validator's per-row codes."""
+    import pyarrow as pa
+
+    from prodml.data.validation_result import STATUSES
+
+    return pa.array(STATUSES, type=pa.string())
 
 
 def output_schema(task: str, id_column: str | None, id_type: Any = None) -> pa.Schema:
@@ -82,6 +94,7 @@ class BatchScorer:
         self.id_column = id_column
         self.features = list(bundle.features)
         self.validator = Validator(bundle.contract, policies, features=self.features)
+        self.text = [name for name, rules in self.validator.rules.items() if not rules.numeric]
         self.scorer = _fast_scorer(bundle)
         self.labels = _labels(bundle)
 
@@ -101,7 +114,7 @@ class BatchScorer:
         """
         import pyarrow as pa
 
-        result = self.validator(batch)
+        result = self.validator(_categories(batch, self.text))
         n = result.n_rows
         codes = np.asarray(result.codes)
         accepted = np.flatnonzero(codes < 2)
@@ -117,8 +130,9 @@ class BatchScorer:
         mask = ~scored
         if self.bundle.task == "binary":
             act = np.asarray(self.bundle.decide(np.where(scored, scores, 0.0)), dtype=bool)
-            labels = np.where(act, self.labels[0], self.labels[1]).astype(object)
-            columns["prediction"] = pa.array(labels, type=pa.string(), mask=mask)
+            # the two labels taken by index: no Python string per row
+            which = pa.array(np.where(act, 0, 1).astype(np.int8), mask=mask)
+            columns["prediction"] = pa.array(self.labels, type=pa.string()).take(which)
             columns["probability"] = pa.array(scores, type=pa.float64(), mask=mask)
             columns["decision"] = pa.array(act, type=pa.bool_(), mask=mask)
         else:
@@ -126,56 +140,33 @@ class BatchScorer:
             columns["prediction"] = pa.array(scores, type=pa.float64(), mask=mask)
             columns["decision"] = pa.array(decided, type=pa.float64(), mask=mask)
         columns["model_version"] = pa.array(np.full(n, self.version, dtype=np.int64))
-        columns["status"] = pa.array(np.asarray(result.status.astype(str)), type=pa.string())
+        columns["status"] = _status_text().take(pa.array(codes.astype(np.int8)))
         columns["repairs"] = _texts(result.repairs.to_numpy() if result.n_repaired else None, n)
         columns["reason"] = _texts(result.reasons.to_numpy() if result.n_rejected else None, n)
         return pa.table(columns)
 
     def _scores(self, frame: Any, rows: int) -> np.ndarray:
         if self.scorer is not None:
-            values = {name: frame[name].to_numpy() for name in self.features}
-            return _finish(self.bundle, self.scorer.raw(values, rows))
+            # categories stay pandas Categoricals: the encoder looks each level up once
+            values = {name: _values(frame[name]) for name in self.features}
+            return self.scorer.scores(values, rows)
         return np.asarray(self.bundle.predict(frame), dtype=np.float64)
 
 
-def _finish(bundle: ModelBundle, raw: np.ndarray) -> np.ndarray:
-    """The bundle's post-processing of the pipeline's score, exactly as ``predict`` applies it:
-    ``postprocess`` when the bundle has one, else its calibrator (binary)."""
-    post = getattr(bundle, "postprocess", None)
-    if post is not None:
-        return np.asarray(post(raw), dtype=np.float64)
-    if bundle.task == "binary" and getattr(bundle, "calibration", None):
-        from prodml.evaluate.calibration import Calibrator
-
-        return np.asarray(Calibrator.from_dict(bundle.calibration).apply(raw), dtype=np.float64)
-    return np.asarray(raw, dtype=np.float64)
-
-
-def _fast_scorer(bundle: ModelBundle) -> Any:
-    """The serving fast path when it compiles this pipeline and agrees with ``predict`` (on
-    synthetic records with missing values, unseen categories and out-of-range numbers)."""
-    try:
-        from prodml.serve._fastpath import compile_scorer, synthetic_records
-    except ImportError:  # the fast path is optional: the bundle's own predict is the reference
-        return None
-    import pandas as pd
+def _fast_scorer(bundle: ModelBundle) -> CompiledScorer | None:
+    """The compiled fast path when it compiles this pipeline and agrees with ``predict`` on
+    synthetic records (missing values, unseen categories, out-of-range numbers); else None,
+    and the bundle's own ``predict`` scores (slower, never different)."""
+    from prodml.registry.fastpath import check_parity, compile_scorer
 
     scorer = compile_scorer(bundle)
     if not scorer.compiled:
         return None
-    records = synthetic_records(bundle, rows=256)
-    rows = len(next(iter(records.values()))) if records else 0
-    if not rows:
+    try:
+        check_parity(scorer, rows=128)
+    except AssertionError:
         return None
-    columns = scorer.numeric + scorer.categorical
-    fast = _finish(bundle, scorer.raw(records, rows))
-    slow = np.asarray(
-        bundle.predict(pd.DataFrame({name: list(records[name]) for name in columns})),
-        dtype=np.float64,
-    )
-    both_nan = np.isnan(fast) & np.isnan(slow)
-    gap = np.abs(np.where(both_nan, 0.0, fast - slow))
-    return scorer if float(np.max(gap, initial=0.0)) <= 1e-12 else None
+    return scorer
 
 
 def _labels(bundle: ModelBundle) -> tuple[str, str]:
@@ -188,6 +179,34 @@ def _labels(bundle: ModelBundle) -> tuple[str, str]:
             if len(others) == 1:
                 negative = str(others[0])
     return positive, negative
+
+
+def _values(column: Any) -> Any:
+    """A validated column for the fast path: a Categorical as it is, anything else as numpy."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array
+    return column.to_numpy()
+
+
+def _categories(batch: Any, names: list[str]) -> Any:
+    """Arrow text of categorical features, dictionary-encoded (in Arrow, per batch): pandas then
+    holds them as Categoricals, which the validator checks and the fast path looks up once per
+    level, instead of a Python string per row. Any other input is returned as it is."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(batch, pa.Table | pa.RecordBatch):
+        return batch
+    for name in names:
+        i = batch.schema.get_field_index(name)
+        if i >= 0 and (
+            pa.types.is_string(batch.schema.field(i).type)
+            or pa.types.is_large_string(batch.schema.field(i).type)
+        ):
+            batch = batch.set_column(i, name, pc.dictionary_encode(batch.column(i)))
+    return batch
 
 
 def _column(batch: Any, name: str, n: int) -> Any:

@@ -34,9 +34,18 @@ from prodml.errors import DataError
 from prodml.spec import SqlSource
 
 if TYPE_CHECKING:
+    import pyarrow.dataset as pads
     from sqlalchemy.engine import URL
 
-__all__ = ["SUPPORTED_EXTENSIONS", "describe_source", "load_source", "mask_url"]
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "csv_error",
+    "describe_source",
+    "load_source",
+    "mask_url",
+    "parquet_dataset",
+    "parquet_dataset_error",
+]
 
 _DELIMITED = {".csv": ",", ".tsv": "\t", ".txt": None}
 _PARQUET = {".parquet", ".pq"}
@@ -124,26 +133,8 @@ def _load_delimited(path: Path, delimiter: str | None) -> pd.DataFrame:
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
             ),
         )
-    except pa.ArrowInvalid as exc:
-        text = str(exc)
-        if "Empty CSV file" in text:
-            raise DataError(
-                "the file is empty: it has no rows",
-                where=where,
-                fix="export the data again; the first line must name the columns",
-            ) from exc
-        raise DataError(
-            f"cannot parse the file: {text.splitlines()[0]}",
-            where=where,
-            fix="check that every row has as many fields as the header, that quotes are "
-            f"closed and that the delimiter is {delimiter!r}",
-        ) from exc
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(
-            f"cannot read the file: {exc}",
-            where=where,
-            fix="check that the file is readable and not truncated or still being written",
-        ) from exc
+        raise csv_error(exc, where, delimiter) from exc
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
     if binary:
         raise DataError(
@@ -187,26 +178,77 @@ def _load_parquet_file(path: Path) -> pd.DataFrame:
 
 
 def _load_parquet_dir(path: Path) -> pd.DataFrame:
+    where = str(path)
+    dataset = parquet_dataset(str(path), where=where)
+    try:
+        table = dataset.to_table()
+    except (pa.ArrowException, OSError) as exc:
+        raise parquet_dataset_error(exc, where) from exc
+    return _parquet_frame(table, where)
+
+
+def csv_error(exc: Exception, where: str, delimiter: str) -> DataError:
+    """The DataError for a CSV that Arrow cannot open or parse (an empty file, a bad row, an
+    unreadable stream); shared by training reads and batch scoring's streamed reads."""
+    text = str(exc)
+    if isinstance(exc, pa.ArrowInvalid) and "Empty CSV file" in text:
+        return DataError(
+            "the file is empty: it has no rows",
+            where=where,
+            fix="export the data again; the first line must name the columns",
+        )
+    if isinstance(exc, pa.ArrowInvalid):
+        return DataError(
+            f"cannot parse the file: {text.splitlines()[0]}",
+            where=where,
+            fix="check that every row has as many fields as the header, that quotes are "
+            f"closed and that the delimiter is {delimiter!r}",
+        )
+    return DataError(
+        f"cannot read the file: {exc}",
+        where=where,
+        fix="check that the file is readable and not truncated or still being written",
+    )
+
+
+def parquet_dataset(
+    path: str, *, where: str, filesystem: Any = None, pointer: str = "data.source"
+) -> pads.Dataset:
+    """A folder of Parquet files as one dataset, its files in name order (so rows come in the
+    same order on every read: batch scoring resumes part by part on it); hive-style
+    ``key=value`` folders become columns. ``pointer`` names what the user should point
+    elsewhere in the error for an empty folder."""
     import pyarrow.dataset as pads
 
-    where = str(path)
     try:
-        dataset = pads.dataset(path, format="parquet", partitioning="hive")
-        if not dataset.files:
+        found = pads.dataset(path, filesystem=filesystem, format="parquet", partitioning="hive")
+        if not found.files:
             raise DataError(
                 "the folder holds no Parquet files",
                 where=where,
-                fix="point data.source at a CSV or Parquet file, or at a folder of .parquet files",
+                fix=f"point {pointer} at a CSV or Parquet file, or at a folder of .parquet files",
             )
-        table = dataset.to_table()
+        return pads.dataset(
+            sorted(found.files),
+            filesystem=filesystem,
+            format="parquet",
+            schema=found.schema,
+            partitioning="hive",
+            partition_base_dir=str(path),
+        )
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(
-            f"cannot read the folder as one Parquet dataset ({exc})",
-            where=where,
-            fix="keep only Parquet files with the same columns in the folder; remove corrupt "
-            "or foreign files",
-        ) from exc
-    return _parquet_frame(table, where)
+        raise parquet_dataset_error(exc, where) from exc
+
+
+def parquet_dataset_error(exc: Exception, where: str) -> DataError:
+    """The DataError for a Parquet folder Arrow cannot read as one dataset (at open or part-way
+    through a scan): a corrupt file, or files whose columns differ."""
+    return DataError(
+        f"cannot read the folder as one Parquet dataset ({exc})",
+        where=where,
+        fix="keep only Parquet files with the same columns in the folder; remove corrupt or "
+        "foreign files, or rewrite the one with other columns",
+    )
 
 
 def _parquet_frame(table: pa.Table, where: str) -> pd.DataFrame:

@@ -186,12 +186,13 @@ def check_parity(
     from prodml.data.repair import Policies
     from prodml.data.validation import Validator
     from prodml.export._onnx import feature_columns
+    from prodml.registry.fastpath import synthetic_records
 
     numeric, categorical = feature_columns(bundle)
     validator = Validator(
         bundle.contract, Policies.from_spec(project.spec.data), features=bundle.features
     )
-    synthetic = pd.DataFrame(_synthetic(bundle))
+    synthetic = pd.DataFrame(synthetic_records(bundle, rows=64))
     session = onnxruntime.InferenceSession(payload, providers=["CPUExecutionProvider"])
     figures: dict[str, Any] = {"rows": label, "tolerance": tolerance}
     for name, frame in (("", rows), ("synthetic_", synthetic)):
@@ -245,14 +246,6 @@ def _run(
     got = dict(zip(names, outputs, strict=True))
     key = "probability" if task == "binary" else "prediction"
     return np.asarray(got[key], dtype=np.float64).reshape(-1), np.asarray(got["decision"])
-
-
-def _synthetic(bundle: ModelBundle) -> dict[str, list[Any]]:
-    try:
-        from prodml.serve._fastpath import synthetic_records
-    except ImportError:
-        return {name: [] for name in bundle.features}
-    return synthetic_records(bundle, rows=64)
 
 
 # -- the bundle folder ------------------------------------------------------------------------

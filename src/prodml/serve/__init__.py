@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["CompiledScorer", "check_project", "compile_scorer", "create_app", "run_server"]
 
 _EXPORTS = {
-    "CompiledScorer": "prodml.serve._fastpath",
+    "CompiledScorer": "prodml.registry.fastpath",
     "check_project": "prodml.serve._runner",
-    "compile_scorer": "prodml.serve._fastpath",
+    "compile_scorer": "prodml.registry.fastpath",
     "create_app": "prodml.serve._app",
     "run_server": "prodml.serve._runner",
 }
 
 if TYPE_CHECKING:
+    from prodml.registry.fastpath import CompiledScorer, compile_scorer
     from prodml.serve._app import create_app
-    from prodml.serve._fastpath import CompiledScorer, compile_scorer
     from prodml.serve._runner import check_project, run_server
 
 

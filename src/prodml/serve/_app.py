@@ -35,18 +35,28 @@ _log = logging.getLogger("prodml.serve")
 _FIRST_LOAD_TIMEOUT_S = 300.0
 
 
-def create_app(project_dir: str | Path = ".") -> FastAPI:
-    """The server of the project in ``project_dir``; nothing is loaded until it starts."""
+def create_app(project_dir: str | Path = ".", *, precomputed: str | Path | None = None) -> FastAPI:
+    """The server of the project in ``project_dir``; models are loaded when it starts.
+
+    ``precomputed``: a ``prodml score`` output whose scores answer known entity ids while they
+    are fresh (see :mod:`prodml.serve._precomputed`); read here, so a wrong file fails now.
+    """
     from prodml import __version__
     from prodml.project import Project
 
     project = Project(project_dir)
     spec = project.spec  # a bad project file fails here, before the server starts
     holder: dict[str, Metrics] = {}
+    batch_scores = None
+    if precomputed is not None:
+        from prodml.serve._precomputed import precomputed_for
+
+        batch_scores = precomputed_for(spec, precomputed)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = _start(project)
+        service.precomputed = batch_scores
         app.state.service = service
         holder["metrics"] = service.metrics
         # Take connections only once the champion is in service (with --workers N the workers

@@ -95,6 +95,11 @@ class Metrics:
             "Shadow scorings skipped because the shadow queue was full.",
             registry=r,
         )
+        self.precomputed = Counter(
+            "prodml_precomputed_answers",
+            "Records answered from batch scores (prodml serve --precomputed) instead of live.",
+            registry=r,
+        )
         self.reloads = Counter(
             "prodml_model_reloads",
             "Routing changes picked up from the registry (alias moves).",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from prodml.serve._fastpath import CompiledScorer, check_parity, compile_scorer, synthetic_records
+from prodml.registry.fastpath import CompiledScorer, check_parity, compile_scorer, synthetic_records
 
 if TYPE_CHECKING:
     from prodml.data.validation import Validator

@@ -1,7 +1,9 @@
 """prodml's own endpoints: ``POST /predict`` and ``POST /feedback``.
 
 ``/predict`` answers every record: scored ones with prediction, probability, decision, model
-version, variant, prediction id and the repairs applied; rejected ones with per-field errors.
+version, variant, source (``live``, or ``precomputed`` when a batch score answered, see
+:mod:`prodml.serve._precomputed`), prediction id and the repairs applied; rejected ones with
+per-field errors.
 The status is 200 when at least one record was scored, 422 when none was (the body then lists
 every record's errors).
 """
@@ -104,6 +106,7 @@ def scored_records(scored: Scored) -> list[dict[str, Any]]:
             "decision": scored.decision[i],
             "model_version": scored.version[i],
             "variant": scored.variant[i],
+            "source": scored.source[i],
             "repairs": scored.repairs[i],
             "errors": scored.errors[i],
         }

@@ -19,9 +19,12 @@ from typing import Any
 __all__ = ["app_from_env", "check_project", "run_server"]
 
 PROJECT_ENV = "PRODML_SERVE_PROJECT"
+PRECOMPUTED_ENV = "PRODML_SERVE_PRECOMPUTED"
 
 
-def check_project(project_dir: str | Path) -> dict[str, Any]:
+def check_project(
+    project_dir: str | Path, *, precomputed: str | Path | None = None
+) -> dict[str, Any]:
     """Fail fast, with the fix, if the project cannot be served; returns what will be served."""
     from prodml.project import Project
     from prodml.serve._model import load_served_model
@@ -34,12 +37,23 @@ def check_project(project_dir: str | Path) -> dict[str, Any]:
         aliases = project.aliases()
     finally:
         project.store.close()
-    return {
+    checked: dict[str, Any] = {
         "project": project.name,
         "champion": record.version,
         "aliases": aliases,
         "fast_path": model.scorer.kind,
     }
+    if precomputed is not None:
+        from prodml.serve._precomputed import precomputed_for
+
+        scores = precomputed_for(spec, precomputed)
+        checked["precomputed"] = {
+            "rows": len(scores),
+            "version": scores.version,
+            "age_s": round(scores.age_s),
+            "usable": scores.usable(record.version),
+        }
+    return checked
 
 
 def app_from_env() -> Any:
@@ -47,7 +61,7 @@ def app_from_env() -> Any:
     from prodml.serve._logging import configure_logging
 
     configure_logging(access=os.environ.get("PRODML_ACCESS_LOG", "1") != "0")
-    return create_app(os.environ[PROJECT_ENV])
+    return create_app(os.environ[PROJECT_ENV], precomputed=os.environ.get(PRECOMPUTED_ENV) or None)
 
 
 def run_server(
@@ -58,6 +72,7 @@ def run_server(
     workers: int = 1,
     access_log: bool = True,
     graceful_timeout_s: int = 30,
+    precomputed: str | Path | None = None,
 ) -> None:
     import uvicorn
 
@@ -65,6 +80,10 @@ def run_server(
 
     root = Path(project_dir).resolve()
     os.environ[PROJECT_ENV] = str(root)
+    if precomputed is not None:  # each worker loads its own index of the file
+        os.environ[PRECOMPUTED_ENV] = str(Path(precomputed).expanduser().resolve())
+    else:  # not one left over from an earlier run_server in this process
+        os.environ.pop(PRECOMPUTED_ENV, None)
     if not access_log:
         os.environ["PRODML_ACCESS_LOG"] = "0"
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

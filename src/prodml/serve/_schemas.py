@@ -67,6 +67,11 @@ class RecordResult(BaseModel):
     )
     model_version: int
     variant: Literal["champion", "challenger", "shadow"]
+    source: Literal["live", "precomputed"] = Field(
+        default="live",
+        description="live: scored now; precomputed: the batch score of this entity id "
+        "(prodml serve --precomputed)",
+    )
     repairs: list[Issue]
     errors: list[Issue]
     reasons: Any | None = None

@@ -33,6 +33,7 @@ from prodml.serve._batcher import Batcher
 if TYPE_CHECKING:
     from prodml.serve._metrics import Metrics
     from prodml.serve._model import ServedModel
+    from prodml.serve._precomputed import Precomputed
     from prodml.serve._router import Routing
     from prodml.serve._security import Tokens
     from prodml.serve._shadow import ShadowWorker
@@ -80,10 +81,13 @@ class Scored:
     reasons: list[Any] | None = None
     counts: dict[str, int] = field(default_factory=dict)
     features: list[dict[str, Any] | None] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)  # live, or precomputed (a batch score)
 
     def __post_init__(self) -> None:
         if not self.features:
             self.features = [None] * len(self.status)
+        if not self.source:
+            self.source = ["live"] * len(self.status)
 
     def __len__(self) -> int:
         return len(self.status)
@@ -115,8 +119,10 @@ class Service:
         metrics: Metrics,
         tokens: Tokens,
         shadow: ShadowWorker | None = None,
+        precomputed: Precomputed | None = None,
     ) -> None:
         self.config = config
+        self.precomputed = precomputed
         self.tokens = tokens
         self.watcher = watcher
         self.predictions = predictions
@@ -192,9 +198,18 @@ class Service:
         groups: dict[tuple[bool, int | None], list[tuple[Job, Scored, list[str | None]]]] = {}
         for item in accepted:
             groups.setdefault((item[0].explain, item[0].version), []).append(item)
-        for (explain, _version), members in groups.items():
+        for (explain, version), members in groups.items():
+            ids = [entity for member in members for entity in member[2]]
+            batch_ok = not explain and version is None  # pinned or explained: always live
             try:
-                self._score_jobs(routing, [m[1] for m in members], [m[0] for m in members], explain)
+                self._score_jobs(
+                    routing,
+                    [m[1] for m in members],
+                    [m[0] for m in members],
+                    explain,
+                    ids,
+                    batch_ok,
+                )
             except Exception as exc:  # a failing model: each request answers 500, logged
                 _log.exception("scoring failed for %d request(s)", len(members))
                 for job, scored, entities in members:
@@ -259,9 +274,16 @@ class Service:
         return scored, entities
 
     def _score_jobs(
-        self, routing: Routing, answers: list[Scored], jobs: list[Job], explain: bool
+        self,
+        routing: Routing,
+        answers: list[Scored],
+        jobs: list[Job],
+        explain: bool,
+        entities: list[str | None],
+        batch_ok: bool,
     ) -> None:
-        """Score the records of several requests together, writing into each one's answer."""
+        """Score the records of several requests together, writing into each one's answer;
+        with ``batch_ok``, champion records with a usable batch score take it instead."""
         records: list[Any] = []
         owners: list[tuple[Scored, int]] = []
         for job, scored in zip(jobs, answers, strict=True):
@@ -283,9 +305,11 @@ class Service:
             reasons=[None] * len(records) if explain else None,
         )
         features: list[dict[str, Any] | None] = [None] * len(records)
+        answered = self._answer_precomputed(routing, combined, entities) if batch_ok else set()
         groups: dict[str, list[int]] = {}
         for position, variant in enumerate(combined.variant):
-            groups.setdefault(variant, []).append(position)
+            if position not in answered:
+                groups.setdefault(variant, []).append(position)
         for variant, positions in groups.items():
             model = routing.model(variant)
             self._score_group(model, variant, records, positions, combined, features, explain)
@@ -298,6 +322,7 @@ class Service:
             scored.repairs[i] = combined.repairs[position]
             scored.errors[i] = combined.errors[position]
             scored.features[i] = features[position]
+            scored.source[i] = combined.source[position]
             if scored.reasons is not None and combined.reasons is not None:
                 scored.reasons[i] = combined.reasons[position]
         for scored in answers:
@@ -305,6 +330,31 @@ class Service:
             for status in scored.status:
                 counts[status] += 1
             scored.counts = counts
+
+    def _answer_precomputed(
+        self, routing: Routing, combined: Scored, entities: list[str | None]
+    ) -> set[int]:
+        """Fill in the champion records that have a fresh batch score of the champion's
+        version (see :mod:`prodml.serve._precomputed`); the positions answered."""
+        precomputed = self.precomputed
+        if precomputed is None or not precomputed.usable(routing.champion.version):
+            return set()
+        positions = [i for i, v in enumerate(combined.variant) if v == "champion" and entities[i]]
+        answered: set[int] = set()
+        hits = precomputed.lookup([entities[i] for i in positions])
+        for i, hit in zip(positions, hits, strict=True):
+            if hit is None:
+                continue
+            combined.status[i] = hit.status
+            combined.score[i] = hit.score
+            combined.decision[i] = hit.decision
+            combined.label[i] = hit.label
+            combined.version[i] = hit.version
+            combined.source[i] = "precomputed"
+            answered.add(i)
+        if answered:
+            self.metrics.precomputed.inc(len(answered))
+        return answered
 
     def _score_group(
         self,
@@ -431,6 +481,7 @@ class Service:
                     "features": None if features[i] is None else _json(features[i]),
                     "repairs": _json(scored.repairs[i]) if scored.repairs[i] else None,
                     "errors": _json(scored.errors[i]) if scored.errors[i] else None,
+                    "source": scored.source[i],
                 }
             )
         try:

@@ -26,6 +26,9 @@ latency_ms         float64     time spent in the server for the whole request
 features           string      JSON object of the features after repair (what the model saw)
 repairs            string      JSON list of repairs applied ({"field", "repair", ...})
 errors             string      JSON list of per-field errors (rejected records)
+source             string      live (scored by the server) or precomputed (a batch score
+                               answered, ``prodml serve --precomputed``); null in segments
+                               written before the column existed (read as live)
 =================  ==========  ===============================================================
 
 Feedback: ``feedback_id``, ``ts``, ``prediction_id`` and/or ``entity_id``, ``label`` (the
@@ -98,6 +101,7 @@ def prediction_schema() -> Any:
             ("features", pa.string()),
             ("repairs", pa.string()),
             ("errors", pa.string()),
+            ("source", pa.string()),
         ]
     )
 
@@ -136,7 +140,12 @@ def read_predictions(
             f"AS {_sql_ident('feature.' + name)}"
             for name in features
         )
-    return _query(Path(root) / PREDICTIONS, prediction_schema(), since, until, select=f"*{extra}")
+    schema = prediction_schema()
+    frame = _query(Path(root) / PREDICTIONS, schema, since, until, select=f"*{extra}")
+    for name in schema.names:  # a column added later is null in older segments
+        if name not in frame.columns:
+            frame[name] = None
+    return frame
 
 
 def log_relation(root: Path, name: str) -> str:
