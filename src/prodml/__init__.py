@@ -12,14 +12,18 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "ABStatus": "prodml.maintain.ab",
+    "ABTest": "prodml.maintain.journal",
     "AuthError": "prodml.errors",
     "DataError": "prodml.errors",
     "DataRejectedError": "prodml.errors",
     "DatasetDiff": "prodml.data.diff",
     "DatasetInfo": "prodml.registry.datasets",
     "ExpressionError": "prodml.errors",
+    "HistoryEntry": "prodml.maintain.journal",
     "IntegrityError": "prodml.errors",
     "Lineage": "prodml.registry.lineage",
+    "MaintainReport": "prodml.maintain.step",
     "ModelBundle": "prodml.registry.bundle",
     "NotFoundError": "prodml.errors",
     "NotRegisteredError": "prodml.errors",
@@ -42,14 +46,18 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ABStatus",
+    "ABTest",
     "AuthError",
     "DataError",
     "DataRejectedError",
     "DatasetDiff",
     "DatasetInfo",
     "ExpressionError",
+    "HistoryEntry",
     "IntegrityError",
     "Lineage",
+    "MaintainReport",
     "ModelBundle",
     "NotFoundError",
     "NotRegisteredError",
@@ -92,6 +100,9 @@ if TYPE_CHECKING:
         UserError,
     )
     from prodml.expressions import parse_expression
+    from prodml.maintain.ab import ABStatus
+    from prodml.maintain.journal import ABTest, HistoryEntry
+    from prodml.maintain.step import MaintainReport
     from prodml.project import Project, TrainReport
     from prodml.registry.bundle import ModelBundle
     from prodml.registry.datasets import DatasetInfo
