@@ -526,6 +526,7 @@ ALERT_METRICS = (
     "prediction_drift",
     "domain_auc",
     "rejected_share",
+    "error_share",
     "repaired_share",
     "missing_share",
     "unseen_share",

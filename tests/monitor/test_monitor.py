@@ -185,3 +185,18 @@ def test_one_pass_profiles_each_window_exactly_however_the_log_is_batched(
     # segments are kept on labelled rows only: unlabelled rows carry no text
     unlabelled = np.asarray([lab is None for lab in late.label])
     assert all(v is None for v in late.columns["Home"][unlabelled])
+
+
+def test_failed_records_give_the_error_share_and_can_alert(credit: Path) -> None:
+    rows = production()
+    write_predictions(credit, rows.iloc[:300], at=day(3))
+    write_predictions(credit, rows.iloc[300:315], at=day(3), status="error")
+    text = (credit / "prodml.yaml").read_text()
+    assert "\nmonitoring:" not in text
+    rules = "monitoring:\n  alerts:\n    - {metric: error_share, above: 0.01, severity: critical}\n"
+    (credit / "prodml.yaml").write_text(text + rules)
+    report = Project(credit).monitor(window="1d", since=day(1), domain=False)
+    [window] = report.windows
+    assert window["metrics"]["error_share"] == pytest.approx(15 / 315)
+    assert [c["holds"] for c in report.checks] == [True]
+    assert "error_share" in report.open_alerts[0]["rule"]

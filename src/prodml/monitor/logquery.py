@@ -166,7 +166,7 @@ def quality_rows(scope: Scope) -> dict[datetime, dict[str, Any]]:
 
 def health_rows(scope: Scope) -> list[dict[str, Any]]:
     """Per window, model version and variant: requests, records, latency percentiles (per
-    request, as the server measured it) and rejected / repaired records."""
+    request, as the server measured it) and rejected / repaired / failed (``error``) records."""
     from prodml.store import PREDICTIONS, log_relation
 
     where, params = scope.where(version=False)
@@ -175,16 +175,18 @@ def health_rows(scope: Scope) -> list[dict[str, Any]]:
             SELECT {scope.bucket()} AS w, model_version, variant, request_id,
                    any_value(latency_ms) AS latency, count(*) AS records,
                    count(*) FILTER (WHERE status = 'rejected') AS rejected,
-                   count(*) FILTER (WHERE status = 'repaired') AS repaired
+                   count(*) FILTER (WHERE status = 'repaired') AS repaired,
+                   count(*) FILTER (WHERE status = 'error') AS failed
             FROM {log_relation(scope.root, PREDICTIONS)} {where}
             GROUP BY ALL
         )
         SELECT w, model_version, variant, count(*), sum(records), sum(rejected), sum(repaired),
-               quantile_cont(latency, [0.5, 0.95, 0.99])
+               sum(failed), quantile_cont(latency, [0.5, 0.95, 0.99])
         FROM r GROUP BY ALL ORDER BY ALL
     """
     out = []
-    for w, version, variant, requests, records, rejected, repaired, latency in _fetch(sql, params):
+    for row in _fetch(sql, params):
+        w, version, variant, requests, records, rejected, repaired, failed, latency = row
         p50, p95, p99 = latency if latency else (None, None, None)
         out.append(
             {
@@ -195,6 +197,8 @@ def health_rows(scope: Scope) -> list[dict[str, Any]]:
                 "records": int(records),
                 "rejected_share": int(rejected) / int(records) if records else 0.0,
                 "repaired_share": int(repaired) / int(records) if records else 0.0,
+                "errors": int(failed),
+                "error_share": int(failed) / int(records) if records else 0.0,
                 "latency_p50_ms": p50,
                 "latency_p95_ms": p95,
                 "latency_p99_ms": p99,

@@ -310,6 +310,7 @@ def _health(scope: Any, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     rows = health_rows(scope)
     by_start = {w["start"]: w for w in windows}
+    answered: dict[Any, tuple[int, int]] = {}  # window -> (records, failed) of the version
     for row in rows:
         window = by_start.get(row["window"])
         if window is not None and row["version"] == scope.version and row["variant"] != "shadow":
@@ -318,6 +319,10 @@ def _health(scope: Any, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"):
                 if row[key] is not None:
                     metrics[key] = max(float(row[key]), metrics.get(key) or 0.0)
+            records, failed = answered.get(row["window"], (0, 0))
+            answered[row["window"]] = (records + row["records"], failed + row["errors"])
+    for start, (records, failed) in answered.items():
+        by_start[start]["metrics"]["error_share"] = failed / records if records else 0.0
     return rows
 
 
