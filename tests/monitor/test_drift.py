@@ -166,3 +166,16 @@ def test_the_public_names_of_prodml_monitor_resolve() -> None:
     assert sorted(prodml.monitor.__all__) == prodml.monitor.__all__
     for name in prodml.monitor.__all__:
         assert getattr(prodml.monitor, name) is not None
+
+
+def test_the_closed_form_survival_functions_equal_scipys() -> None:
+    from scipy.special import chdtrc, kolmogorov
+
+    from prodml.monitor.drift import chi_square_sf, kolmogorov_sf
+
+    for y in np.linspace(0.01, 4.0, 400):
+        assert kolmogorov_sf(float(y)) == pytest.approx(float(kolmogorov(y)), abs=1e-13)
+    for dof in (1, 2, 3, 10, 51, 1000):
+        for x in (*np.linspace(0.01, 3.0 * dof + 30.0, 60), 1e4, 1e5):
+            expected = float(chdtrc(dof, x))
+            assert chi_square_sf(float(x), dof) == pytest.approx(expected, rel=1e-10, abs=1e-300)

@@ -32,6 +32,7 @@ alpha can be set per column in ``monitoring.drift.columns``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,26 +175,21 @@ def ks_test(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
     The p-value is Kolmogorov's limiting distribution with Stephens' small-sample correction,
     ``Q((sqrt(n) + 0.12 + 0.11 / sqrt(n)) * D)`` with the effective size ``n1 n2 / (n1 + n2)``:
     within 0.3% of the exact finite-sample value (scipy's ``kstwo``) at p = 0.05 and 1.1% from
-    0.01 to 0.1, from n = 50 up (tested). It needs only ``scipy.special``: importing
-    ``scipy.stats`` cost more than all of ``prodml monitor``'s arithmetic on a million rows.
+    0.01 to 0.1, from n = 50 up (tested).
     """
-    from scipy.special import kolmogorov
-
     n, m = float(np.sum(reference)), float(np.sum(current))
     if n == 0 or m == 0:
         return 0.0, 1.0
     gap = np.abs(np.cumsum(reference) / n - np.cumsum(current) / m)
     statistic = float(gap.max()) if len(gap) else 0.0
-    root = np.sqrt(n * m / (n + m))
-    p_value = float(kolmogorov((root + 0.12 + 0.11 / root) * statistic))
-    return statistic, float(np.clip(p_value, 0.0, 1.0))
+    root = math.sqrt(n * m / (n + m))
+    p_value = kolmogorov_sf((root + 0.12 + 0.11 / root) * statistic)
+    return statistic, min(max(p_value, 0.0), 1.0)
 
 
 def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float, float]:
     """Chi-square statistic, p-value and Cramér's V of the 2 x k table (no continuity
     correction), over the levels seen in either sample."""
-    from scipy.special import chdtrc
-
     table = np.vstack([reference, current]).astype(np.float64)
     table = table[:, table.sum(axis=0) > 0]
     total = table.sum()
@@ -202,7 +198,49 @@ def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
     statistic = float(np.sum((table - expected) ** 2 / expected))
     dof = table.shape[1] - 1
-    return statistic, float(chdtrc(dof, statistic)), float(np.sqrt(statistic / total))
+    return statistic, chi_square_sf(statistic, dof), float(np.sqrt(statistic / total))
+
+
+# The two survival functions the tests need, in closed form. They equal scipy.special's
+# ``kolmogorov`` and ``chdtrc`` to 1e-12 (tested), and spare ``prodml monitor`` importing scipy:
+# a quarter of a second, a twentieth of a run over a million logged rows.
+
+
+def kolmogorov_sf(y: float) -> float:
+    """P(K > y) for Kolmogorov's distribution (the two series that converge fastest)."""
+    if y <= 0.0:
+        return 1.0
+    if y < 1.0:  # Jacobi's form: 1 - sqrt(2 pi) / y * sum exp(-(2k-1)^2 pi^2 / (8 y^2))
+        total = 0.0
+        for k in range(1, 30):
+            term = math.exp(-((2 * k - 1) ** 2) * math.pi**2 / (8.0 * y * y))
+            total += term
+            if term < 1e-18 * total:
+                break
+        return 1.0 - math.sqrt(2.0 * math.pi) / y * total
+    total = 0.0  # 2 sum (-1)^(k-1) exp(-2 k^2 y^2)
+    for k in range(1, 100):
+        term = math.exp(-2.0 * k * k * y * y)
+        total += term if k % 2 else -term
+        if term < 1e-18:
+            break
+    return 2.0 * total
+
+
+def chi_square_sf(x: float, dof: int) -> float:
+    """P(X > x) for a chi-square variable with integer ``dof``: the regularised upper gamma
+    ``Q(dof / 2, x / 2)`` as its finite sum (Poisson terms; erfc for odd ``dof``), in logs."""
+    if x <= 0.0:
+        return 1.0
+    half = x / 2.0
+    if dof % 2 == 0:
+        terms = (i * math.log(half) - half - math.lgamma(i + 1) for i in range(dof // 2))
+        return min(1.0, sum(math.exp(t) for t in terms))
+    head = math.erfc(math.sqrt(half))
+    terms = (
+        (i - 0.5) * math.log(half) - half - math.lgamma(i + 0.5) for i in range(1, (dof + 1) // 2)
+    )
+    return min(1.0, head + sum(math.exp(t) for t in terms))
 
 
 def wasserstein(
