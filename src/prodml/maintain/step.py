@@ -136,18 +136,15 @@ def _guard(
     """``rolled_back`` (the step ends), ``watching`` (no retraining while a new champion is
     watched), or None."""
     from prodml.maintain.guard import active_promotion, check_guard
-    from prodml.maintain.journal import history
+    from prodml.maintain.journal import last_event
 
     watched = active_promotion(project, now)
     if watched is None:
         return None
     move, previous = watched
-    done = {
-        e.details.get("move_id")
-        for e in history(project.store.metadata)
-        if e.kind == "guard" and e.decision in ("cleared", "rolled_back")
-    }
-    if move.id in done:
+    # only verdicts are recorded (cleared, rolled_back), and the newest is about the newest move
+    judged = last_event(project.store.metadata, "guard")
+    if judged is not None and judged.details.get("move_id") == move.id:
         return None
     say(f"checking the promotion guard of v{move.to_version}")
     check = check_guard(project, move, previous, now=now)
