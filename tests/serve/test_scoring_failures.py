@@ -16,13 +16,14 @@ def test_a_scoring_failure_answers_500_and_is_logged_as_error(
 ) -> None:
     from prodml.serve._model import ServedModel
 
-    def broken(self: ServedModel, columns: Any, rows: int) -> np.ndarray:
+    def broken(self: ServedModel, *args: Any) -> np.ndarray:
         raise RuntimeError("booster exploded")
 
     monkeypatch.setenv("PRODML_ADMIN_TOKEN", "adm")
     with thread_server(credit) as server:
         assert server.predict(CREDIT_RECORD).status_code == 200
-        monkeypatch.setattr(ServedModel, "scores", broken)
+        monkeypatch.setattr(ServedModel, "scores", broken)  # records that need repairs
+        monkeypatch.setattr(ServedModel, "scores_of_values", broken)  # clean records
         failed = server.predict(CREDIT_RECORD, CREDIT_RECORD)
         assert failed.status_code == 500
         body = failed.json()

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from prodml.registry.lgbm_single_row import single_row_predictor
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -55,6 +57,9 @@ class CompiledScorer:
     bundle: Any = field(repr=False)
     _encode: Callable[[Columns, int], np.ndarray] | None = field(default=None, repr=False)
     _model: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    _encode_values: Callable[[Sequence[Mapping[str, Any]]], np.ndarray] | None = field(
+        default=None, repr=False
+    )
     reason: str = ""  # why it is not compiled, when kind == "pipeline"
 
     @property
@@ -74,6 +79,16 @@ class CompiledScorer:
                 self.bundle.predict(_frame(columns, list(self.bundle.features))), dtype=np.float64
             )
         return finish(self.bundle, self.raw(columns, rows))
+
+    def scores_of_values(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """:meth:`scores` of records given as feature -> value, as the validator passes clean
+        ones (see :mod:`prodml.data.validation_clean`: floats for numbers, text for
+        categories); the API's one-record path, without a column array per feature."""
+        if self._encode_values is not None and self._model is not None:
+            return finish(self.bundle, self._model(self._encode_values(records)))
+        names = list(self.bundle.features)
+        columns = {name: _object_column([r[name] for r in records]) for name in names}
+        return self.scores(columns, len(records))
 
     def encode(self, columns: Columns, rows: int) -> np.ndarray:
         """The model matrix (for benchmarks and tests); only for compiled scorers."""
@@ -183,10 +198,27 @@ def _compile_lightgbm(base: CompiledScorer, encoder: Any, model: Any) -> Compile
             )
         return matrix
 
+    def encode_values(records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        # clean values: floats for numbers (what _numbers makes of them), text for categories
+        # (its own canonical text), looked up as encode() looks them up
+        return np.array(
+            [
+                [record[name] for name in names]
+                + [lookups[j].get(record[name], math.nan) for j, name in enumerate(levels)]
+                for record in records
+            ],
+            dtype=np.float64,
+        ).reshape(len(records), len(names) + len(levels))
+
+    single = single_row_predictor(booster)
+
     def predict(matrix: np.ndarray) -> np.ndarray:
+        if single is not None and matrix.shape[0] == 1:  # one API record: LightGBM's fast call
+            return np.array([single(matrix[0])], dtype=np.float64)
         return np.asarray(booster.predict(matrix, num_threads=1), dtype=np.float64)
 
     base.kind, base._encode, base._model = "lightgbm", encode, predict
+    base._encode_values = encode_values
     return base
 
 
@@ -320,6 +352,12 @@ def _numbers(values: Sequence[Any] | np.ndarray, rows: int) -> np.ndarray:
         )
     if out.shape != (rows,):
         raise ValueError(f"expected {rows} values, got shape {out.shape}")
+    return out
+
+
+def _object_column(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     return out
 
 
@@ -508,8 +546,38 @@ def check_parity(scorer: CompiledScorer, rows: int = 64, tolerance: float = 1e-1
         scorer.bundle.predict(_frame(records, scorer.numeric + scorer.categorical)),
         dtype=np.float64,
     )
-    both_nan = np.isnan(fast) & np.isnan(slow)
-    gap = float(np.max(np.abs(np.where(both_nan, 0.0, fast - slow)), initial=0.0))
+    gap = _gap(fast, slow)
+    # one record at a time (the API's single-row call) and, for the records whose values are
+    # all clean (numbers and text), from values as the clean-record path passes them
+    names = scorer.numeric + scorer.categorical
+    single = np.array(
+        [
+            scorer.scores({k: v[i : i + 1] for k, v in records.items()}, 1)[0]
+            for i in range(min(n, 16))
+        ]
+    )
+    gap = max(gap, _gap(single, slow[: len(single)]))
+    clean = [
+        i
+        for i in range(n)
+        if all(_is_number(records[k][i]) for k in scorer.numeric)
+        and all(isinstance(records[k][i], str) for k in scorer.categorical)
+    ]
+    if clean:
+        values = [
+            {k: float(records[k][i]) if k in scorer.numeric else records[k][i] for k in names}
+            for i in clean
+        ]
+        gap = max(gap, _gap(scorer.scores_of_values(values), slow[clean]))
     if not gap <= tolerance:
         raise AssertionError(f"fast path differs from the pipeline by {gap:.3g}")
     return gap
+
+
+def _gap(fast: np.ndarray, slow: np.ndarray) -> float:
+    both_nan = np.isnan(fast) & np.isnan(slow)
+    return float(np.max(np.abs(np.where(both_nan, 0.0, fast - slow)), initial=0.0))
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)

@@ -25,9 +25,10 @@ from starlette.responses import PlainTextResponse, Response
 
 from prodml.errors import ProdmlError, RequestError
 from prodml.serve._body import json_response
-from prodml.serve._errors import error_body, error_status, internal_error_body
+from prodml.serve._errors import error_reply, internal_error_body
 from prodml.serve._metrics import CONTENT_TYPE, Metrics
 from prodml.serve._middleware import ServingMiddleware
+from prodml.serve._predict import predict_lane
 
 __all__ = ["create_app"]
 
@@ -35,8 +36,14 @@ _log = logging.getLogger("prodml.serve")
 _FIRST_LOAD_TIMEOUT_S = 300.0
 
 
-def create_app(project_dir: str | Path = ".", *, precomputed: str | Path | None = None) -> FastAPI:
+def create_app(
+    project_dir: str | Path = ".", *, precomputed: str | Path | None = None
+) -> ServingMiddleware:
     """The server of the project in ``project_dir``; models are loaded when it starts.
+
+    The ASGI app is the FastAPI app behind prodml's outermost layer (request ids, body limit,
+    metrics, access log, and ``POST /predict`` answered without the framework); attributes such
+    as ``state`` and ``openapi()`` are the FastAPI app's.
 
     ``precomputed``: a ``prodml score`` output whose scores answer known entity ids while they
     are fresh (see :mod:`prodml.serve._precomputed`); read here, so a wrong file fails now.
@@ -81,14 +88,22 @@ def create_app(project_dir: str | Path = ".", *, precomputed: str | Path | None 
         ),
         lifespan=lifespan,
     )
-    app.add_middleware(
-        ServingMiddleware,
-        max_body_bytes=spec.serving.max_body_bytes,
-        metrics=lambda: holder.get("metrics"),
-    )
     _handlers(app)
     _routes(app)
-    return app
+
+    async def lane(scope: Any, receive: Any, send: Any, request_id: str) -> None:
+        service = getattr(app.state, "service", None)
+        if service is None:  # not started (no lifespan run): the framework answers
+            await app(scope, receive, send)
+        else:
+            await predict_lane(service, scope, receive, send, request_id)
+
+    return ServingMiddleware(
+        app,
+        max_body_bytes=spec.serving.max_body_bytes,
+        metrics=lambda: holder.get("metrics"),
+        lane=lane,
+    )
 
 
 def _start(project: Any) -> Any:
@@ -167,12 +182,10 @@ def _handlers(app: FastAPI) -> None:
         return str(value) if value else None
 
     def answer(request: Request, exc: ProdmlError) -> Response:
-        status = error_status(exc)
-        body = error_body(exc, request_id(request))
+        status, body, headers = error_reply(exc, request_id(request))
         request.scope["prodml.error_code"] = body["code"]
         if status >= 500 and body["code"] == "internal_error":
             _log.error("request %s failed: %s", request_id(request), exc.render())
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return json_response(body, status=status, headers=headers)
 
     @app.exception_handler(ProdmlError)

@@ -1,8 +1,9 @@
 """Adaptive micro-batching: requests that arrive while a batch is scored form the next batch.
 
-There is no waiting window: an idle server scores a request the moment it arrives, so a single
-client pays nothing. Under concurrent load, everything that queued up during one batch is
-scored in the next one, with one validator call and one model call per variant for all of
+There is no waiting window: an idle server scores a small request the moment it arrives, in the
+request's own coroutine (no task, no future), so a single client pays nothing. Under concurrent
+load, everything that queued up while a batch was scored in the worker thread is scored in the
+next one, with one validator call and one model call per variant for all of
 them; per-call costs (DataFrame construction in the validator, the booster's call overhead)
 are paid once per batch instead of once per request, and throughput grows with concurrency.
 
@@ -40,6 +41,12 @@ class Batcher:
         self._task: asyncio.Task[None] | None = None
 
     async def submit(self, job: Any) -> Any:
+        if not self._draining and self._inline((job,)):
+            # idle and cheap: score it now, on the event loop, with no task or future at all
+            outcome = self._run((job,))[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((job, future))

@@ -8,23 +8,34 @@ stable code, so it turns into a 4xx JSON answer, never a 500.
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prodml import fastjson
 from prodml.errors import RequestError
 
-__all__ = ["json_response", "read_json", "require_json_type"]
+__all__ = [
+    "json_bytes",
+    "json_media_type",
+    "json_response",
+    "parse_json",
+    "read_json",
+    "require_json_type",
+]
 
 _JSON_TYPES = ("application/json",)
 
 
 def require_json_type(request: Request, *, also: tuple[str, ...] = ()) -> str:
     """The media type, if it is JSON (or one of ``also``); 415 otherwise."""
-    raw = request.headers.get("content-type", "")
+    return json_media_type(request.headers.get("content-type", ""), also=also)
+
+
+def json_media_type(raw: str, *, also: tuple[str, ...] = ()) -> str:
+    """The media type of a ``Content-Type`` header, if it is JSON (or one of ``also``)."""
     media = raw.split(";", 1)[0].strip().lower()
     if media in _JSON_TYPES or media.endswith("+json") or media in also:
         return media
@@ -52,7 +63,7 @@ def parse_json(body: bytes) -> Any:
             fix="send a JSON object",
         )
     try:
-        payload = json.loads(body)
+        payload = fastjson.loads(body)
     except UnicodeDecodeError as exc:
         raise RequestError(
             "the request body is not UTF-8 text",
@@ -99,19 +110,10 @@ def _check_text(payload: Any) -> None:
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    try:
-        content = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
-    except ValueError:
-        content = json.dumps(_finite(payload), separators=(",", ":")).encode()
+    content = json_bytes(payload)
     return Response(content, status_code=status, media_type="application/json", headers=headers)
 
 
-def _finite(value: Any) -> Any:
-    """NaN and infinities are not JSON: they become null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+def json_bytes(payload: Any) -> bytes:
+    """Compact JSON; NaN and infinities (not JSON) become null."""
+    return fastjson.dumps(payload)

@@ -26,7 +26,7 @@ from prodml.errors import (
     UserError,
 )
 
-__all__ = ["error_body", "error_status", "internal_error_body"]
+__all__ = ["error_body", "error_reply", "error_status", "internal_error_body"]
 
 # RequestError codes whose status is not 400.
 _REQUEST_STATUS = {
@@ -103,3 +103,12 @@ def internal_error_body(request_id: str | None) -> dict[str, Any]:
         "has the details)",
         "request_id": request_id,
     }
+
+
+def error_reply(
+    exc: ProdmlError, request_id: str | None
+) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, body and extra headers of the answer to ``exc`` (401 asks for a bearer token)."""
+    status = error_status(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return status, error_body(exc, request_id), headers

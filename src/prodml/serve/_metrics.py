@@ -116,6 +116,7 @@ class Metrics:
             registry=r,
         )
         self._served: set[tuple[str, str]] = set()
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         gauge_mode: dict[str, Any] = {"multiprocess_mode": "max"} if self.multiprocess else {}
         self.serving = Gauge(
             "prodml_serving_model",
@@ -130,6 +131,22 @@ class Metrics:
             registry=r,
             **gauge_mode,
         )
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, looked up once: ``labels()`` takes a lock and checks the
+        names on every call, a cost paid per request for the same few label sets."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
+
+    def answered(self, endpoint: str, status: int, seconds: float, code: str | None) -> None:
+        """One HTTP request is answered."""
+        self.child(self.requests, endpoint, str(status)).inc()
+        self.child(self.latency, endpoint).observe(seconds)
+        if code:
+            self.child(self.errors, endpoint, str(code)).inc()
 
     def routed(self, versions: dict[str, int], share: float) -> None:
         """A new routing is in service."""

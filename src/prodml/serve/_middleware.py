@@ -1,4 +1,4 @@
-"""One pure-ASGI middleware for every request: id, timing, body limit, metrics, access log.
+"""The outermost ASGI layer for every request: id, timing, body limit, metrics, access log.
 
 Pure ASGI (not Starlette's ``BaseHTTPMiddleware``, which costs a task and a queue per request):
 it wraps ``receive`` to enforce the body limit while the body streams in (a ``Content-Length``
@@ -10,23 +10,25 @@ terminal; it never contains headers, bodies or tokens.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from prodml.errors import RequestError
+from prodml.serve._ids import new_id
+from prodml.serve._logging import log_access
 
 if TYPE_CHECKING:
     from prodml.serve._metrics import Metrics
 
-__all__ = ["ServingMiddleware"]
+__all__ = ["Lane", "Receive", "Scope", "Send", "ServingMiddleware"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Lane = Callable[[Scope, Receive, Send, str], Awaitable[None]]
 
 _access = logging.getLogger("prodml.access")
 
@@ -41,19 +43,36 @@ def too_large(limit: int) -> RequestError:
 
 
 class ServingMiddleware:
+    """The server's outermost ASGI layer, in front of the FastAPI app it wraps.
+
+    ``POST /predict`` is answered here by ``lane`` (see
+    :func:`prodml.serve._predict.predict_lane`), without the framework; everything else goes to
+    the FastAPI app. Attribute access falls through to that app (``state``, ``openapi()``, ...),
+    so the wrapper can stand wherever the app did.
+    """
+
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, metrics: Callable[[], Metrics | None]
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: Callable[[], Metrics | None],
+        lane: Lane | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self._metrics = metrics
+        self._lane = lane
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["app"], name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = secrets.token_hex(8)
+        request_id = new_id(8)
         scope["prodml.started"] = started
         scope["prodml.request_id"] = request_id
         limit = self.max_body_bytes
@@ -91,33 +110,32 @@ class ServingMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        endpoint = None
         try:
-            await self.app(scope, limited_receive, observed_send)
+            if self._lane is not None and scope["path"] == "/predict" and scope["method"] == "POST":
+                endpoint = "/predict"
+                await self._lane(scope, limited_receive, observed_send, request_id)
+            else:
+                await self.app(scope, limited_receive, observed_send)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            endpoint = getattr(route, "path", None) or "unmatched"
+            if endpoint is None:
+                route = scope.get("route")
+                endpoint = getattr(route, "path", None) or "unmatched"
             metrics = self._metrics()
             if metrics is not None:
-                metrics.requests.labels(endpoint, str(status)).inc()
-                metrics.latency.labels(endpoint).observe(elapsed)
-                code = scope.get("prodml.error_code")
-                if code:
-                    metrics.errors.labels(endpoint, str(code)).inc()
+                metrics.answered(endpoint, status, elapsed, scope.get("prodml.error_code"))
             if _access.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                _access.info(
-                    "request",
-                    extra={
-                        "access": {
-                            "request_id": request_id,
-                            "method": scope.get("method"),
-                            "path": scope.get("path", "")[:200],
-                            "endpoint": endpoint,
-                            "status": status,
-                            "duration_ms": round(elapsed * 1000.0, 3),
-                            "bytes_in": received,
-                            "client": client[0] if client else None,
-                        }
-                    },
+                log_access(
+                    {
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": scope.get("path", "")[:200],
+                        "endpoint": endpoint,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000.0, 3),
+                        "bytes_in": received,
+                        "client": client[0] if client else None,
+                    }
                 )

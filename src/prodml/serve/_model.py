@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from prodml.data.validation_clean import CleanRecords
 from prodml.registry.fastpath import CompiledScorer, check_parity, compile_scorer, synthetic_records
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ServedModel:
     decision_rule: float
     positive_label: str | None
     negative_label: str | None
+    clean_records: CleanRecords = field(repr=False)
     load_seconds: float = 0.0
     parity_gap: float = 0.0
 
@@ -47,8 +49,15 @@ class ServedModel:
     def fast(self) -> bool:
         return self.scorer.compiled
 
+    def clean(self, records: Any) -> list[dict[str, Any]] | None:
+        """The records' values if the validator would pass every one untouched, else None."""
+        return self.clean_records(records)
+
     def scores(self, columns: Any, rows: int) -> np.ndarray:
         return self.scorer.scores(columns, rows)
+
+    def scores_of_values(self, records: list[dict[str, Any]]) -> np.ndarray:
+        return self.scorer.scores_of_values(records)
 
     def decisions(self, scores: np.ndarray) -> np.ndarray:
         return np.asarray(self.bundle.decide(scores))
@@ -113,6 +122,7 @@ def serve_bundle(
         decision_rule=float(bundle.decision_rule),
         positive_label=bundle.positive_label,
         negative_label=_negative_label(bundle),
+        clean_records=CleanRecords(validator),
         load_seconds=time.perf_counter() - started,
         parity_gap=gap,
     )

@@ -14,7 +14,6 @@ goes through :meth:`Service.predict`:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import secrets
@@ -26,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from prodml import fastjson
 from prodml.data.validation_small import SMALL_BATCH
 from prodml.errors import RequestError, UnavailableError
 from prodml.serve._batcher import Batcher
+from prodml.serve._ids import new_id
 
 if TYPE_CHECKING:
     from prodml.serve._metrics import Metrics
@@ -255,7 +256,7 @@ class Service:
             variants, assignments = [name] * n, ["pinned"] * n
         else:
             variants, assignments = routing.assign(entities)
-        request_id = secrets.token_hex(12)
+        request_id = new_id(12)
         scored = Scored(
             request_id=request_id,
             status=[""] * n,
@@ -284,6 +285,12 @@ class Service:
     ) -> None:
         """Score the records of several requests together, writing into each one's answer;
         with ``batch_ok``, champion records with a usable batch score take it instead."""
+        if len(jobs) == 1:  # one request (an idle server): its own answer is the batch
+            self._score_records(
+                routing, answers[0], jobs[0].records, answers[0].features, entities, batch_ok
+            )
+            self._count(answers[0])
+            return
         records: list[Any] = []
         owners: list[tuple[Scored, int]] = []
         for job, scored in zip(jobs, answers, strict=True):
@@ -305,14 +312,7 @@ class Service:
             reasons=[None] * len(records) if explain else None,
         )
         features: list[dict[str, Any] | None] = [None] * len(records)
-        answered = self._answer_precomputed(routing, combined, entities) if batch_ok else set()
-        groups: dict[str, list[int]] = {}
-        for position, variant in enumerate(combined.variant):
-            if position not in answered:
-                groups.setdefault(variant, []).append(position)
-        for variant, positions in groups.items():
-            model = routing.model(variant)
-            self._score_group(model, variant, records, positions, combined, features, explain)
+        self._score_records(routing, combined, records, features, entities, batch_ok)
         for position, (scored, i) in enumerate(owners):
             scored.status[i] = combined.status[position]
             scored.score[i] = combined.score[position]
@@ -326,10 +326,34 @@ class Service:
             if scored.reasons is not None and combined.reasons is not None:
                 scored.reasons[i] = combined.reasons[position]
         for scored in answers:
-            counts = {"ok": 0, "repaired": 0, "rejected": 0}
-            for status in scored.status:
-                counts[status] += 1
-            scored.counts = counts
+            self._count(scored)
+
+    def _score_records(
+        self,
+        routing: Routing,
+        scored: Scored,
+        records: Sequence[Any],
+        features: list[dict[str, Any] | None],
+        entities: list[str | None],
+        batch_ok: bool,
+    ) -> None:
+        """Precomputed answers first (if allowed), then each variant's records with its model."""
+        answered = self._answer_precomputed(routing, scored, entities) if batch_ok else set()
+        groups: dict[str, list[int]] = {}
+        for position, variant in enumerate(scored.variant):
+            if position not in answered:
+                groups.setdefault(variant, []).append(position)
+        explain = scored.reasons is not None
+        for variant, positions in groups.items():
+            model = routing.model(variant)
+            self._score_group(model, variant, records, positions, scored, features, explain)
+
+    @staticmethod
+    def _count(scored: Scored) -> None:
+        counts = {"ok": 0, "repaired": 0, "rejected": 0}
+        for status in scored.status:
+            counts[status] += 1
+        scored.counts = counts
 
     def _answer_precomputed(
         self, routing: Routing, combined: Scored, entities: list[str | None]
@@ -370,6 +394,10 @@ class Service:
 
         began = time.perf_counter()
         subset = [records[i] for i in positions] if len(positions) != len(records) else records
+        clean = None if explain else model.clean(subset)
+        if clean is not None:
+            self._score_clean(model, variant, positions, clean, scored, features, began)
+            return
         checked = check_records(model.validator, list(subset))
         accepted = checked.accepted
         version_label = str(model.version)
@@ -412,6 +440,40 @@ class Service:
         for items in checked.repairs:
             for item in items:
                 metrics.repairs.labels(version_label, variant, str(item["field"])).inc()
+
+    def _score_clean(
+        self,
+        model: ServedModel,
+        variant: str,
+        positions: list[int],
+        clean: list[dict[str, Any]],
+        scored: Scored,
+        features: list[dict[str, Any] | None],
+        began: float,
+    ) -> None:
+        """:meth:`_score_group` for records the validator would pass untouched (see
+        :mod:`prodml.data.validation_clean`): status ok, no repairs, the values as sent."""
+        scores = model.scores_of_values(clean).tolist()
+        binary = model.task == "binary"
+        rule = model.decision_rule
+        version = model.version
+        for k, i in enumerate(positions):
+            value = scores[k]
+            scored.status[i] = "ok"
+            scored.version[i] = version
+            scored.score[i] = value
+            if binary:
+                act = value >= rule  # ModelBundle.decide, on the same float64
+                scored.decision[i] = act
+                scored.label[i] = model.label(act)
+            else:
+                scored.decision[i] = value + rule
+                scored.label[i] = value
+            features[i] = clean[k]
+        metrics = self.metrics
+        label = str(version)
+        metrics.child(metrics.scoring, label, variant).observe(time.perf_counter() - began)
+        metrics.child(metrics.records, label, variant, "ok").inc(len(positions))
 
     def _explain(
         self, model: ServedModel, frame: Any, positions: list[int], scored: Scored
@@ -629,7 +691,7 @@ def _plain(value: Any) -> Any:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return fastjson.dumps(value, default=str).decode()
 
 
 def _short_text(value: Any) -> str | None:

@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from prodml import fastjson
+
 __all__ = ["EventLog"]
 
 _log = logging.getLogger("prodml.log")
@@ -149,9 +151,7 @@ class EventLog:
         batch = [dict(row) for row in rows]
         if not batch:
             return
-        payload = "".join(
-            json.dumps(row, separators=(",", ":"), default=_jsonable) + "\n" for row in batch
-        ).encode()
+        payload = b"".join(fastjson.dumps(row, default=_jsonable) + b"\n" for row in batch)
         with self._lock:
             if self._fd is None:
                 raise OSError(f"the log {self.directory} is not open")
