@@ -31,6 +31,8 @@ def test_single_row_equals_booster_predict_on_every_row(objective: str) -> None:
     expected = booster.predict(rows, num_threads=1)
     got = np.array([single(row) for row in rows])
     assert np.array_equal(got, expected)
+    from_floats = np.array([single.of_values(row.tolist()) for row in rows])
+    assert np.array_equal(from_floats, expected)
 
 
 def test_best_iteration_is_respected_as_predict_does() -> None:
@@ -67,6 +69,8 @@ def test_a_row_of_the_wrong_width_is_refused() -> None:
     assert single is not None
     with pytest.raises(ValueError, match="expected 6"):
         single(np.zeros(5))
+    with pytest.raises(ValueError, match="expected 6"):
+        single.of_values([0.0] * 7)
 
 
 def test_multiclass_models_use_predict() -> None:

@@ -57,7 +57,7 @@ class CompiledScorer:
     bundle: Any = field(repr=False)
     _encode: Callable[[Columns, int], np.ndarray] | None = field(default=None, repr=False)
     _model: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
-    _encode_values: Callable[[Sequence[Mapping[str, Any]]], np.ndarray] | None = field(
+    _raw_of_values: Callable[[Sequence[Mapping[str, Any]]], np.ndarray] | None = field(
         default=None, repr=False
     )
     reason: str = ""  # why it is not compiled, when kind == "pipeline"
@@ -84,8 +84,8 @@ class CompiledScorer:
         """:meth:`scores` of records given as feature -> value, as the validator passes clean
         ones (see :mod:`prodml.data.validation_clean`: floats for numbers, text for
         categories); the API's one-record path, without a column array per feature."""
-        if self._encode_values is not None and self._model is not None:
-            return finish(self.bundle, self._model(self._encode_values(records)))
+        if self._raw_of_values is not None:
+            return finish(self.bundle, self._raw_of_values(records))
         names = list(self.bundle.features)
         columns = {name: _object_column([r[name] for r in records]) for name in names}
         return self.scores(columns, len(records))
@@ -198,17 +198,12 @@ def _compile_lightgbm(base: CompiledScorer, encoder: Any, model: Any) -> Compile
             )
         return matrix
 
-    def encode_values(records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    def row_of_values(record: Mapping[str, Any]) -> list[float]:
         # clean values: floats for numbers (what _numbers makes of them), text for categories
         # (its own canonical text), looked up as encode() looks them up
-        return np.array(
-            [
-                [record[name] for name in names]
-                + [lookups[j].get(record[name], math.nan) for j, name in enumerate(levels)]
-                for record in records
-            ],
-            dtype=np.float64,
-        ).reshape(len(records), len(names) + len(levels))
+        return [record[name] for name in names] + [
+            lookups[j].get(record[name], math.nan) for j, name in enumerate(levels)
+        ]
 
     single = single_row_predictor(booster)
 
@@ -217,8 +212,15 @@ def _compile_lightgbm(base: CompiledScorer, encoder: Any, model: Any) -> Compile
             return np.array([single(matrix[0])], dtype=np.float64)
         return np.asarray(booster.predict(matrix, num_threads=1), dtype=np.float64)
 
+    def raw_of_values(records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        if single is not None and len(records) == 1:
+            return np.array([single.of_values(row_of_values(records[0]))], dtype=np.float64)
+        rows = [row_of_values(record) for record in records]
+        matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(names) + len(levels))
+        return predict(matrix)
+
     base.kind, base._encode, base._model = "lightgbm", encode, predict
-    base._encode_values = encode_values
+    base._raw_of_values = raw_of_values
     return base
 
 

@@ -36,6 +36,7 @@ class SingleRowPredictor:
         self._lib = lib
         self._num_iteration = num_iteration
         self._n_features = n_features
+        self._row_type = ctypes.c_double * n_features
         self._local = threading.local()
         self._configs: list[ctypes.c_void_p] = []
         self._lock = threading.Lock()
@@ -45,7 +46,7 @@ class SingleRowPredictor:
     def n_features(self) -> int:
         return self._n_features
 
-    def _config(self) -> tuple[ctypes.c_void_p, ctypes.c_int64, Any, Any]:
+    def _config(self) -> tuple[ctypes.c_void_p, Any, Any]:
         state = getattr(self._local, "state", None)
         if state is None:
             handle = ctypes.c_void_p()
@@ -64,22 +65,29 @@ class SingleRowPredictor:
             )
             with self._lock:
                 self._configs.append(handle)
-            out = np.empty(1, dtype=np.float64)
-            length = ctypes.c_int64(0)
-            state = (handle, length, out, out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+            state = (handle, ctypes.c_int64(0), (ctypes.c_double * 1)())
             self._local.state = state
         return state
 
     def __call__(self, row: np.ndarray) -> float:
-        """The score of one row (``row``: C-contiguous float64, ``n_features`` long)."""
+        """The score of one row (``row``: float64, ``n_features`` long)."""
         if row.dtype != np.float64 or row.size != self._n_features:
             raise ValueError(f"expected {self._n_features} float64 values, got {row.size}")
         row = np.ascontiguousarray(row)
-        handle, length, out, pointer = self._config()
+        return self._predict(ctypes.c_void_p(row.ctypes.data))
+
+    def of_values(self, values: list[float]) -> float:
+        """The score of one row given as Python floats (no numpy array on the way)."""
+        if len(values) != self._n_features:
+            raise ValueError(f"expected {self._n_features} values, got {len(values)}")
+        return self._predict(self._row_type(*values))
+
+    def _predict(self, data: Any) -> float:
+        handle, length, out = self._config()
         _check(
             self._lib,
             self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                handle, ctypes.c_void_p(row.ctypes.data), ctypes.byref(length), pointer
+                handle, data, ctypes.byref(length), out
             ),
         )
         if length.value != 1:

@@ -1,7 +1,8 @@
 """Real-time serving: the HTTP API, the fast path, routing, prediction logging, metrics.
 
-``create_app(project_dir)`` builds the FastAPI app; ``run_server`` runs it under uvicorn (what
-``prodml serve`` does). ``compile_scorer`` is the fast path on its own, for in-process scoring.
+``create_app(project_dir)`` builds the ASGI app (the FastAPI app behind prodml's outermost
+layer, which answers ``POST /predict`` itself; other attributes are the FastAPI app's);
+``run_server`` runs it under uvicorn (what ``prodml serve`` does). ``compile_scorer`` is the fast path on its own, for in-process scoring.
 Everything is imported on first use, so ``import prodml.serve`` stays cheap.
 """
 
