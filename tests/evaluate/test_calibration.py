@@ -85,3 +85,17 @@ def test_calibrators_survive_json_and_never_claim_certainty(method: str) -> None
     np.testing.assert_array_equal(again.apply(grid), calibrator.apply(grid))
     served = again.apply(grid)
     assert served.min() > 0.0 and served.max() < 1.0
+
+
+@pytest.mark.parametrize("params", [{"a": 1.3, "b": -0.2}, {"a": 50.0, "b": -20.0}])
+def test_one_probability_is_calibrated_exactly_as_in_an_array(params: dict[str, float]) -> None:
+    """The API calibrates one record at a time; batch scoring a million: same numbers."""
+    calibrator = Calibrator("sigmoid", params)
+    rng = np.random.default_rng(0)
+    p = np.concatenate(
+        [rng.random(5000), [0.0, 1.0, 1e-13, 1 - 1e-13, np.nan], rng.random(50) * 1e-9]
+    )
+    together = calibrator.apply(p)
+    alone = np.array([calibrator.apply(np.array([v]))[0] for v in p])
+    assert np.array_equal(together, alone, equal_nan=True)
+    assert calibrator.apply(np.float64(0.3)).shape == ()

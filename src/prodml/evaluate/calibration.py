@@ -55,6 +55,8 @@ class Calibrator:
 
     def apply(self, proba: Any) -> np.ndarray:
         p = np.asarray(proba, dtype=np.float64)
+        if p.size == 1 and self.method == "sigmoid":  # one API record
+            return np.full(p.shape, self._sigmoid_one(float(p.flat[0])), dtype=np.float64)
         if self.method == "sigmoid":
             z = _clip(self.params["a"] * _logit(p) + self.params["b"], -30.0, 30.0)
             return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
@@ -63,6 +65,15 @@ class Calibrator:
             y = np.asarray(self.params["y"], dtype=np.float64)
             return _clip(np.interp(p, x, y), self.params["low"], self.params["high"])
         return p
+
+    def _sigmoid_one(self, p: float) -> float:
+        """The sigmoid map of one probability, the same operations as on an array (IEEE
+        arithmetic in Python floats, numpy's own log, log1p and exp, each called on one value
+        as it is on a one-element array) without some twenty array calls' overhead."""
+        q = _clip_one(p, 1e-12, 1.0 - 1e-12)
+        logit = float(np.log(q)) - float(np.log1p(-q))
+        z = _clip_one(self.params["a"] * logit + self.params["b"], -30.0, 30.0)
+        return 1.0 / (1.0 + float(np.exp(-z)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, **self.params}
@@ -85,6 +96,12 @@ class CalibrationChoice:
 def _logit(p: np.ndarray) -> np.ndarray:
     p = _clip(p, 1e-12, 1.0 - 1e-12)
     return np.asarray(np.log(p) - np.log1p(-p), dtype=np.float64)
+
+
+def _clip_one(value: float, low: float, high: float) -> float:
+    """``_clip`` of one float: NaN stays NaN (Python's max and min return their first
+    argument when the comparison is false, as np.maximum and np.minimum keep NaN)."""
+    return min(max(value, low), high)
 
 
 def _clip(values: Any, low: float, high: float) -> np.ndarray:
