@@ -2,7 +2,8 @@
 
 ``create_app(project_dir)`` builds the ASGI app (the FastAPI app behind prodml's outermost
 layer, which answers ``POST /predict`` itself; other attributes are the FastAPI app's);
-``run_server`` runs it under uvicorn (what ``prodml serve`` does). ``compile_scorer`` is the fast path on its own, for in-process scoring.
+``run_server`` runs it under uvicorn (what ``prodml serve`` does). ``compile_scorer`` is the
+fast path on its own, for in-process scoring.
 Everything is imported on first use, so ``import prodml.serve`` stays cheap.
 """
 
