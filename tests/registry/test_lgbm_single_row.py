@@ -90,3 +90,16 @@ def test_an_error_of_the_library_is_raised_with_its_message() -> None:
     single._n_features = 3  # a width the booster does not have: LightGBM refuses it
     with pytest.raises(RuntimeError, match=r"(?i)feature|column"):
         single(np.zeros(3))
+
+
+def test_pickles_as_its_booster_and_scores_the_same_after() -> None:
+    import pickle
+
+    booster = _booster("binary")
+    single = single_row_predictor(booster)
+    assert single is not None
+    single(np.zeros(6))  # a configuration made: it must not travel
+    copy = pickle.loads(pickle.dumps(single))
+    assert copy is not single and copy._configs == []
+    rows = np.random.default_rng(2).normal(size=(50, 6))
+    assert np.array_equal([copy(row) for row in rows], booster.predict(rows, num_threads=1))

@@ -42,6 +42,11 @@ class SingleRowPredictor:
         self._lock = threading.Lock()
         weakref.finalize(self, _free, lib, self._configs)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        """Pickled as its booster (the Ray engine ships the compiled scorer to its actors): the
+        library handle and the per-thread configurations are remade where it is unpickled."""
+        return single_row_predictor, (self._booster,)
+
     @property
     def n_features(self) -> int:
         return self._n_features
