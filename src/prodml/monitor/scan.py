@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from prodml.monitor.arrays import flags, floats, integers, objects
 from prodml.monitor.profiles import ColumnProfile, Profile
 
 __all__ = ["ScoredRows", "WindowScan", "category_key", "scan_log"]
@@ -91,10 +92,10 @@ class _Folder:
         self.windows: dict[int, Profile] = {}
 
     def add(self, batch: Any, names: list[str]) -> None:
-        profiled = batch.column("profiled").to_numpy(zero_copy_only=False).astype(bool)
+        profiled = flags(batch.column("profiled"))
         if not profiled.any():
             return
-        starts = batch.column("w").to_numpy()[profiled]
+        starts = integers(batch.column("w"))[profiled]
         keys, group = _groups(starts)
         rows = np.bincount(group, minlength=len(keys))
         features: dict[str, list[ColumnProfile]] = {}
@@ -130,7 +131,7 @@ def _fold(
 def _numeric(
     reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
 ) -> list[ColumnProfile]:
-    values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+    values = floats(array)
     finite = np.isfinite(values)
     everything = bool(finite.all())
     x = values if everything else values[finite]
@@ -173,11 +174,11 @@ def _categorical(
     reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
 ) -> list[ColumnProfile]:
     encoded = array.dictionary_encode()
-    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+    index = integers(encoded.indices)
     levels = [category_key(str(v)) for v in encoded.dictionary.to_pylist()]
     n, d = len(rows), max(len(levels), 1)
-    seen = codes >= 0
-    table = np.bincount(group[seen] * d + codes[seen], minlength=n * d).reshape(n, d)
+    seen = index >= 0
+    table = np.bincount(group[seen] * d + index[seen], minlength=n * d).reshape(n, d)
     out = []
     for i in range(n):
         profile = reference.empty_like()
@@ -208,7 +209,7 @@ def _collect(
         return
     labelled = pc.is_valid(scored.column("label"))
     position = {name: j for j, name in enumerate(names)}
-    keys, group = _groups(scored.column("w").to_numpy())
+    keys, group = _groups(integers(scored.column("w")))
     columns: dict[str, Any] = {}
     for name in keep:
         column = scored.column(f"f{position[name]}")
@@ -251,9 +252,7 @@ def _concatenate(chunks: list[dict[str, Any]]) -> ScoredRows:
 
 
 def _numpy(array: Any, kind: str) -> np.ndarray:
-    if kind == "numeric":
-        return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+    return floats(array) if kind == "numeric" else objects(array)
 
 
 def _groups(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
