@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from prodml.monitor.arrays import flags, floats, integers, objects
+from prodml.monitor.binning import BinIndex
 from prodml.monitor.profiles import ColumnProfile, Profile
 
 __all__ = ["ScoredRows", "WindowScan", "category_key", "scan_log"]
@@ -90,6 +91,7 @@ class _Folder:
     def __init__(self, reference: Profile) -> None:
         self.reference = reference
         self.windows: dict[int, Profile] = {}
+        self.bins: dict[str, BinIndex] = {}  # per numeric column, built on its first batch
 
     def add(self, batch: Any, names: list[str]) -> None:
         profiled = flags(batch.column("profiled"))
@@ -102,12 +104,12 @@ class _Folder:
         for j, name in enumerate(names):
             column = batch.column(f"f{j}").filter(profiled) if not profiled.all() else None
             array = column if column is not None else batch.column(f"f{j}")
-            features[name] = _fold(self.reference.features[name], array, group, rows)
+            features[name] = self._fold(self.reference.features[name], array, group, rows)
         prediction = None
         if self.reference.prediction is not None:
             score = batch.column("score").filter(profiled) if not profiled.all() else None
             array = score if score is not None else batch.column("score")
-            prediction = _fold(self.reference.prediction, array, group, rows)
+            prediction = self._fold(self.reference.prediction, array, group, rows)
         for i, key in enumerate(keys.tolist()):
             part = Profile(
                 {name: columns[i] for name, columns in features.items()},
@@ -118,18 +120,20 @@ class _Folder:
             known = self.windows.get(key)
             self.windows[key] = part if known is None else known.merge(part)
 
-
-def _fold(
-    reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
-) -> list[ColumnProfile]:
-    """One column of a batch as one profile per window (``group``: row -> window index)."""
-    if reference.kind == "categorical":
-        return _categorical(reference, array, group, rows)
-    return _numeric(reference, array, group, rows)
+    def _fold(
+        self, reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
+    ) -> list[ColumnProfile]:
+        """One column of a batch as one profile per window (``group``: row -> window index)."""
+        if reference.kind == "categorical":
+            return _categorical(reference, array, group, rows)
+        bins = self.bins.get(reference.name)
+        if bins is None:
+            bins = self.bins[reference.name] = BinIndex(reference.edges)
+        return _numeric(reference, array, group, rows, bins)
 
 
 def _numeric(
-    reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
+    reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray, bins: BinIndex
 ) -> list[ColumnProfile]:
     values = floats(array)
     finite = np.isfinite(values)
@@ -144,10 +148,9 @@ def _numeric(
         profile.rows, profile.missing = int(rows[i]), int(rows[i] - present[i])
     if not reference.edges:
         return profiles
-    edges = np.asarray(reference.edges, dtype=np.float64)
-    k = len(edges) + 1
-    bins = np.searchsorted(edges, x, side="left")  # x <= edges[i] -> bin i
-    index = bins if single else g * k + bins
+    k = len(reference.edges) + 1
+    at = bins.index(x)  # x <= edges[i] -> bin i
+    index = at if single else g * k + at
     counts = np.bincount(index, minlength=n * k).reshape(n, k)
     sums = np.bincount(index, weights=x, minlength=n * k).reshape(n, k)
     if single:
