@@ -98,6 +98,7 @@ class ErrorModel:
     def design(self, columns: Mapping[str, Any], scores: np.ndarray) -> np.ndarray:
         """Features (numbers as they are, categories as their level's index, unseen or missing
         as NaN) and the prediction as the last column; ``columns`` are Arrow arrays."""
+        from prodml.monitor.arrays import floats, integers
         from prodml.monitor.scan import category_key
 
         out = np.full((len(scores), len(self.features) + 1), np.nan)
@@ -106,7 +107,7 @@ class ErrorModel:
             if array is None:
                 continue
             if self.kinds[name] == "numeric":
-                out[:, j] = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+                out[:, j] = floats(array)
                 continue
             encoded = array.dictionary_encode()
             lookup = self.index.get(name, {})
@@ -114,8 +115,7 @@ class ErrorModel:
                 [lookup.get(category_key(str(v)), np.nan) for v in encoded.dictionary.to_pylist()]
                 + [np.nan]
             )
-            codes = encoded.indices.fill_null(len(positions) - 1).to_numpy(zero_copy_only=False)
-            out[:, j] = positions[np.asarray(codes, dtype=np.intp)]
+            out[:, j] = positions[integers(encoded.indices)]  # null: -1, the trailing NaN
         out[:, -1] = scores
         return out
 

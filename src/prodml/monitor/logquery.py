@@ -1,7 +1,8 @@
 """DuckDB SQL over the prediction and feedback logs: scored rows, quality, health, samples.
 
 Each query scans the Parquet segments once (partition pruning on ``date``) and cuts time into
-windows with ``time_bucket``. Quality and health are aggregated per window inside DuckDB. The
+windows with ``time_bucket``. Quality and health are aggregated per window inside DuckDB
+(:func:`log_counts`, which monitoring runs in a second thread while the features stream). The
 one query that needs the features (:func:`stream_scored`) parses the JSON ``features`` column
 once per record into typed columns (``json_transform``) and streams Arrow batches, which
 :mod:`prodml.monitor.scan` folds into window profiles; nothing holds all rows' features.
@@ -21,10 +22,10 @@ from prodml.errors import UserError
 from prodml.monitor.profiles import Profile
 
 __all__ = [
+    "LogCounts",
     "Scope",
-    "health_rows",
+    "log_counts",
     "parse_window",
-    "quality_rows",
     "sample_features",
     "stream_scored",
     "window_profiles",
@@ -117,56 +118,36 @@ def stream_scored(scope: Scope, kinds: Mapping[str, str], batch_rows: int) -> It
         yield from reader
 
 
-def quality_rows(scope: Scope) -> dict[datetime, dict[str, Any]]:
-    """Per window: rows, repaired and rejected counts, duplicate ids, and (check -> count) of
-    repairs and errors per field."""
-    from prodml.store import PREDICTIONS, log_relation
+@dataclass
+class LogCounts:
+    """What the log says per window besides the features: quality counts of the version (by
+    window start) and health rows of every version and variant (see :func:`log_counts`)."""
 
-    source = log_relation(scope.root, PREDICTIONS)
-    where, params = scope.where()
-    totals = f"""
-        SELECT {scope.bucket()} AS w, count(*),
-               count(*) FILTER (WHERE status = 'repaired'),
-               count(*) FILTER (WHERE status = 'rejected'),
-               count(entity_id) - count(DISTINCT entity_id),
-               count(*) - count(DISTINCT prediction_id)
-        FROM {source} {where} GROUP BY w ORDER BY w
+    quality: dict[datetime, dict[str, Any]]
+    health: list[dict[str, Any]]
+
+
+def log_counts(scope: Scope) -> LogCounts:
+    """Quality and health per window, from one connection.
+
+    One aggregation per request (window, version, variant, request id) gives health: requests,
+    records, latency percentiles per request (as the server measured it), rejected, repaired
+    and failed (``error``) records. The version's rows of it add up to the quality totals
+    (rows, repaired, rejected), so they need no scan of their own; two more queries count the
+    duplicate ids and the validator's repairs and errors per field and check.
     """
-    out: dict[datetime, dict[str, Any]] = {}
-    for w, rows, repaired, rejected, dup_entities, dup_predictions in _fetch(totals, params):
-        out[_utc(w)] = {
-            "rows": int(rows),
-            "repaired": int(repaired),
-            "rejected": int(rejected),
-            "duplicate_entity_ids": int(dup_entities),
-            "duplicate_prediction_ids": int(dup_predictions),
-            "checks": {},
+    with _connect() as conn:
+        health, totals = _health(conn, scope)
+        quality = {
+            start: {**counts, "duplicate_entity_ids": 0, "duplicate_prediction_ids": 0}
+            for start, counts in totals.items()
         }
-    item = '\'[{"field": "VARCHAR", "check": "VARCHAR"}]\''
-    checks = f"""
-        WITH items AS (
-            SELECT {scope.bucket()} AS w, 'repaired' AS outcome,
-                   unnest(from_json(repairs, {item})) AS it
-            FROM {source} {where} {"AND" if where else "WHERE"} repairs IS NOT NULL
-            UNION ALL
-            SELECT {scope.bucket()} AS w, 'rejected' AS outcome,
-                   unnest(from_json(errors, {item})) AS it
-            FROM {source} {where} {"AND" if where else "WHERE"} errors IS NOT NULL
-        )
-        SELECT w, outcome, coalesce(it.field, '(record)'), it."check", count(*)
-        FROM items GROUP BY ALL ORDER BY ALL
-    """
-    for w, outcome, name, check, count in _fetch(checks, params + params):
-        window = out.get(_utc(w))
-        if window is not None:
-            key = f"{outcome}:{check}"
-            window["checks"].setdefault(str(name), {})[key] = int(count)
-    return out
+        _duplicates(conn, scope, quality)
+        _checks(conn, scope, quality)
+    return LogCounts(quality, health)
 
 
-def health_rows(scope: Scope) -> list[dict[str, Any]]:
-    """Per window, model version and variant: requests, records, latency percentiles (per
-    request, as the server measured it) and rejected / repaired / failed (``error``) records."""
+def _health(conn: Any, scope: Scope) -> tuple[list[dict[str, Any]], dict[datetime, dict[str, Any]]]:
     from prodml.store import PREDICTIONS, log_relation
 
     where, params = scope.where(version=False)
@@ -185,7 +166,8 @@ def health_rows(scope: Scope) -> list[dict[str, Any]]:
         FROM r GROUP BY ALL ORDER BY ALL
     """
     out = []
-    for row in _fetch(sql, params):
+    totals: dict[datetime, dict[str, Any]] = {}
+    for row in conn.execute(sql, params).fetchall():
         w, version, variant, requests, records, rejected, repaired, failed, latency = row
         p50, p95, p99 = latency if latency else (None, None, None)
         out.append(
@@ -204,7 +186,57 @@ def health_rows(scope: Scope) -> list[dict[str, Any]]:
                 "latency_p99_ms": p99,
             }
         )
-    return out
+        if version is not None and int(version) == scope.version:
+            total = totals.setdefault(
+                _utc(w), {"rows": 0, "repaired": 0, "rejected": 0, "checks": {}}
+            )
+            total["rows"] += int(records)
+            total["repaired"] += int(repaired)
+            total["rejected"] += int(rejected)
+    return out, totals
+
+
+def _duplicates(conn: Any, scope: Scope, quality: dict[datetime, dict[str, Any]]) -> None:
+    from prodml.store import PREDICTIONS, log_relation
+
+    where, params = scope.where()
+    sql = f"""
+        SELECT {scope.bucket()} AS w, count(entity_id) - count(DISTINCT entity_id),
+               count(*) - count(DISTINCT prediction_id)
+        FROM {log_relation(scope.root, PREDICTIONS)} {where} GROUP BY w
+    """
+    for w, dup_entities, dup_predictions in conn.execute(sql, params).fetchall():
+        window = quality.get(_utc(w))
+        if window is not None:
+            window["duplicate_entity_ids"] = int(dup_entities)
+            window["duplicate_prediction_ids"] = int(dup_predictions)
+
+
+def _checks(conn: Any, scope: Scope, quality: dict[datetime, dict[str, Any]]) -> None:
+    """(check -> count) of the repairs and errors per field, into each window's ``checks``."""
+    from prodml.store import PREDICTIONS, log_relation
+
+    source = log_relation(scope.root, PREDICTIONS)
+    where, params = scope.where()
+    item = '\'[{"field": "VARCHAR", "check": "VARCHAR"}]\''
+    sql = f"""
+        WITH items AS (
+            SELECT {scope.bucket()} AS w, 'repaired' AS outcome,
+                   unnest(from_json(repairs, {item})) AS it
+            FROM {source} {where} {"AND" if where else "WHERE"} repairs IS NOT NULL
+            UNION ALL
+            SELECT {scope.bucket()} AS w, 'rejected' AS outcome,
+                   unnest(from_json(errors, {item})) AS it
+            FROM {source} {where} {"AND" if where else "WHERE"} errors IS NOT NULL
+        )
+        SELECT w, outcome, coalesce(it.field, '(record)'), it."check", count(*)
+        FROM items GROUP BY ALL ORDER BY ALL
+    """
+    for w, outcome, name, check, count in conn.execute(sql, params + params).fetchall():
+        window = quality.get(_utc(w))
+        if window is not None:
+            key = f"{outcome}:{check}"
+            window["checks"].setdefault(str(name), {})[key] = int(count)
 
 
 def sample_features(scope: Scope, columns: dict[str, str], rows: int, seed: int = 0) -> Any:
@@ -223,12 +255,6 @@ def sample_features(scope: Scope, columns: dict[str, str], rows: int, seed: int 
     """
     with _connect() as conn:
         return conn.sql(sql, params=params).to_arrow_table().to_pandas()
-
-
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with _connect() as conn:
-        result: list[tuple[Any, ...]] = conn.execute(sql, params).fetchall()
-        return result
 
 
 def _connect() -> Any:

@@ -44,16 +44,25 @@ def labels_of(
     task: str, label: np.ndarray, label_value: np.ndarray, positive: str | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(labelled mask, y)``: y is True/False (binary) or the observed number (regression)."""
-    import pandas as pd
-
     text = np.asarray(label, dtype=object)
-    labelled = np.asarray(pd.notna(text), dtype=bool)
+    labelled = _present(text)
     if task == "binary":
         return labelled, np.asarray(text == str(positive), dtype=bool)
     numbers = np.asarray(label_value, dtype=np.float64)
     numbers = np.where(np.isfinite(numbers), numbers, np.nan)
     labelled &= np.isfinite(numbers)
     return labelled, np.nan_to_num(numbers)
+
+
+def _present(text: np.ndarray) -> np.ndarray:
+    """``pandas.notna`` of an object array; without importing pandas (half a second) when the
+    values are texts and None, as the log's labels are."""
+    present = np.not_equal(text, np.array(None, dtype=object))
+    if set(map(type, text[present])) <= {str}:
+        return present
+    import pandas as pd
+
+    return np.asarray(pd.notna(text), dtype=bool)
 
 
 def realised_performance(

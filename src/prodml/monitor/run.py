@@ -112,8 +112,8 @@ def run_monitor(
     weights, weights_source = importance_weights(bundle)
     _check_columns(settings, bundle)
 
-    windows = _windows(project, scope, bundle, reference, weights, settings)
-    health = _health(scope, windows)
+    windows, health = _windows(project, scope, bundle, reference, weights, settings)
+    _health(scope, windows, health)
     reference_metrics = {
         "value_per_decision": record.value_per_decision,
         "estimated_value_per_decision": record.value_per_decision,
@@ -157,8 +157,11 @@ def _windows(
     reference: Profile,
     weights: dict[str, float],
     settings: MonitoringSection,
-) -> list[dict[str, Any]]:
-    from prodml.monitor.logquery import quality_rows
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every window's drift, quality, performance and metrics; and the health rows."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from prodml.monitor.logquery import log_counts
     from prodml.monitor.quality import volume_ratios, window_quality
     from prodml.monitor.scan import scan_log
 
@@ -171,9 +174,14 @@ def _windows(
 
         rowwise = ErrorModel(learned).predict
     segments = project.spec.evaluation.segments
-    scan = scan_log(scope, reference, value_columns, segments, rowwise=rowwise)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodml-monitor") as pool:
+        # quality and health need no features: DuckDB counts them (without the GIL) while
+        # this thread folds the streamed feature batches, on a core the scan leaves idle
+        counted = pool.submit(log_counts, scope)
+        scan = scan_log(scope, reference, value_columns, segments, rowwise=rowwise)
+        logged = counted.result()
     profiles = scan.profiles
-    counts = quality_rows(scope)
+    counts = logged.quality
     starts = sorted(set(profiles) | set(counts))
     volumes = volume_ratios(
         {s: counts.get(s, {}).get("rows", 0) for s in starts}, settings.volume_tolerance
@@ -215,7 +223,7 @@ def _windows(
                 "estimate": estimated,
             }
         )
-    return out
+    return out, logged.health
 
 
 def _drift(
@@ -305,10 +313,8 @@ def _performance(
     return out
 
 
-def _health(scope: Any, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from prodml.monitor.logquery import health_rows
-
-    rows = health_rows(scope)
+def _health(scope: Any, windows: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """The monitored version's requests, latency and error share into each window's metrics."""
     by_start = {w["start"]: w for w in windows}
     answered: dict[Any, tuple[int, int]] = {}  # window -> (records, failed) of the version
     for row in rows:
@@ -323,7 +329,6 @@ def _health(scope: Any, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             answered[row["window"]] = (records + row["records"], failed + row["errors"])
     for start, (records, failed) in answered.items():
         by_start[start]["metrics"]["error_share"] = failed / records if records else 0.0
-    return rows
 
 
 def _domain(

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from prodml.monitor.arrays import flags, floats, integers, objects
+from prodml.monitor.binning import BinIndex
 from prodml.monitor.profiles import ColumnProfile, Profile
 
 __all__ = ["ScoredRows", "WindowScan", "category_key", "scan_log"]
@@ -89,24 +91,25 @@ class _Folder:
     def __init__(self, reference: Profile) -> None:
         self.reference = reference
         self.windows: dict[int, Profile] = {}
+        self.bins: dict[str, BinIndex] = {}  # per numeric column, built on its first batch
 
     def add(self, batch: Any, names: list[str]) -> None:
-        profiled = batch.column("profiled").to_numpy(zero_copy_only=False).astype(bool)
+        profiled = flags(batch.column("profiled"))
         if not profiled.any():
             return
-        starts = batch.column("w").to_numpy()[profiled]
+        starts = integers(batch.column("w"))[profiled]
         keys, group = _groups(starts)
         rows = np.bincount(group, minlength=len(keys))
         features: dict[str, list[ColumnProfile]] = {}
         for j, name in enumerate(names):
             column = batch.column(f"f{j}").filter(profiled) if not profiled.all() else None
             array = column if column is not None else batch.column(f"f{j}")
-            features[name] = _fold(self.reference.features[name], array, group, rows)
+            features[name] = self._fold(self.reference.features[name], array, group, rows)
         prediction = None
         if self.reference.prediction is not None:
             score = batch.column("score").filter(profiled) if not profiled.all() else None
             array = score if score is not None else batch.column("score")
-            prediction = _fold(self.reference.prediction, array, group, rows)
+            prediction = self._fold(self.reference.prediction, array, group, rows)
         for i, key in enumerate(keys.tolist()):
             part = Profile(
                 {name: columns[i] for name, columns in features.items()},
@@ -117,20 +120,22 @@ class _Folder:
             known = self.windows.get(key)
             self.windows[key] = part if known is None else known.merge(part)
 
-
-def _fold(
-    reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
-) -> list[ColumnProfile]:
-    """One column of a batch as one profile per window (``group``: row -> window index)."""
-    if reference.kind == "categorical":
-        return _categorical(reference, array, group, rows)
-    return _numeric(reference, array, group, rows)
+    def _fold(
+        self, reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
+    ) -> list[ColumnProfile]:
+        """One column of a batch as one profile per window (``group``: row -> window index)."""
+        if reference.kind == "categorical":
+            return _categorical(reference, array, group, rows)
+        bins = self.bins.get(reference.name)
+        if bins is None:
+            bins = self.bins[reference.name] = BinIndex(reference.edges)
+        return _numeric(reference, array, group, rows, bins)
 
 
 def _numeric(
-    reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
+    reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray, bins: BinIndex
 ) -> list[ColumnProfile]:
-    values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+    values = floats(array)
     finite = np.isfinite(values)
     everything = bool(finite.all())
     x = values if everything else values[finite]
@@ -143,10 +148,9 @@ def _numeric(
         profile.rows, profile.missing = int(rows[i]), int(rows[i] - present[i])
     if not reference.edges:
         return profiles
-    edges = np.asarray(reference.edges, dtype=np.float64)
-    k = len(edges) + 1
-    bins = np.searchsorted(edges, x, side="left")  # x <= edges[i] -> bin i
-    index = bins if single else g * k + bins
+    k = len(reference.edges) + 1
+    at = bins.index(x)  # x <= edges[i] -> bin i
+    index = at if single else g * k + at
     counts = np.bincount(index, minlength=n * k).reshape(n, k)
     sums = np.bincount(index, weights=x, minlength=n * k).reshape(n, k)
     if single:
@@ -173,11 +177,11 @@ def _categorical(
     reference: ColumnProfile, array: Any, group: np.ndarray, rows: np.ndarray
 ) -> list[ColumnProfile]:
     encoded = array.dictionary_encode()
-    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+    index = integers(encoded.indices)
     levels = [category_key(str(v)) for v in encoded.dictionary.to_pylist()]
     n, d = len(rows), max(len(levels), 1)
-    seen = codes >= 0
-    table = np.bincount(group[seen] * d + codes[seen], minlength=n * d).reshape(n, d)
+    seen = index >= 0
+    table = np.bincount(group[seen] * d + index[seen], minlength=n * d).reshape(n, d)
     out = []
     for i in range(n):
         profile = reference.empty_like()
@@ -208,7 +212,7 @@ def _collect(
         return
     labelled = pc.is_valid(scored.column("label"))
     position = {name: j for j, name in enumerate(names)}
-    keys, group = _groups(scored.column("w").to_numpy())
+    keys, group = _groups(integers(scored.column("w")))
     columns: dict[str, Any] = {}
     for name in keep:
         column = scored.column(f"f{position[name]}")
@@ -251,9 +255,7 @@ def _concatenate(chunks: list[dict[str, Any]]) -> ScoredRows:
 
 
 def _numpy(array: Any, kind: str) -> np.ndarray:
-    if kind == "numeric":
-        return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+    return floats(array) if kind == "numeric" else objects(array)
 
 
 def _groups(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
