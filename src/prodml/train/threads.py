@@ -22,7 +22,17 @@ __all__ = ["import_model_libraries", "single_native_threads"]
 
 
 def import_model_libraries(names: Iterable[str]) -> None:
-    """Import the libraries of these candidate families, so that their thread pools exist."""
+    """Import the libraries of these candidate families, so that their thread pools exist.
+
+    Also the scikit-learn modules every pipeline is built from: the fold workers then find
+    them loaded instead of importing them concurrently.
+    """
+    import sklearn.compose
+    import sklearn.dummy
+    import sklearn.impute
+    import sklearn.pipeline
+    import sklearn.preprocessing
+
     names = set(names)
     if "linear" in names:
         import sklearn.linear_model  # noqa: F401  (loads scipy's BLAS and sklearn's OpenMP)

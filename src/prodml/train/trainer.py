@@ -81,7 +81,13 @@ def train_model(
     plan: FeaturePlan,
     *,
     progress: Progress | None = None,
+    while_fitting: Callable[[], object] | None = None,
 ) -> TrainingOutcome:
+    """Cross-validate the candidates, choose by value, refit, calibrate, evaluate once.
+
+    ``while_fitting`` is called as the folds start fitting, on the calling thread: a chance to
+    start work that can use the cores' spare time meanwhile (it must return at once).
+    """
     say = progress or (lambda _msg: None)
     problem = spec.problem
     target = prepare_target(frame, problem)
@@ -149,6 +155,8 @@ def train_model(
     # the model libraries first: only pools already loaded can be capped
     import_model_libraries(names)
     with single_native_threads():  # fold workers are the parallelism (see threads.py)
+        if while_fitting is not None:
+            while_fitting()
         results = cross_validate_all(
             configs,
             task=problem.task,
