@@ -4,10 +4,11 @@ Training runs its own parallelism (cross-validation folds on a pool of threads, 
 ``n_jobs=1``). A linear model's BLAS calls would otherwise start their own pool per fit, one
 thread per core, inside every fold worker: on 2 cores that is 4 busy threads spinning against
 each other, and on matrices of a few thousand rows the extra threads cost more than they save
-(measured on the credit example: cross-validating the two linear candidates took 2.6 to 3.7 s of
-CPU with the default pools and 1.1 s with one thread each, for the same fits). One thread per
-BLAS call also makes a fitted model independent of the machine's core count: OpenBLAS splits a
-product differently with more threads, which moves the last bits of the coefficients.
+(measured on the credit example, on a busy 2-core machine: cross-validating the two linear
+candidates took 2.6 to 3.7 s of CPU with the default pools and 1.0 to 1.5 s with one thread
+each). One thread per BLAS call also makes a fitted model independent of the machine's core
+count: OpenBLAS splits a product differently with more threads, which moves the last bits of the
+coefficients.
 
 The cap is process-wide while it is in force and restored on exit; it only reaches libraries
 already loaded, so the model libraries are imported first (:func:`import_model_libraries`).
