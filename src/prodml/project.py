@@ -524,6 +524,26 @@ class Project:
         ``data_description``) replaces the project's data source, and ``parent`` names the
         version this one retrains: ``prodml maintain`` retrains on fresh data that way.
         """
+        from prodml.train.collector import fewer_collections
+
+        with fewer_collections():
+            return self._train(
+                progress=progress,
+                actor=actor,
+                data=data,
+                parent=parent,
+                data_description=data_description,
+            )
+
+    def _train(
+        self,
+        *,
+        progress: Progress | None,
+        actor: str | None,
+        data: pd.DataFrame | None,
+        parent: int | None,
+        data_description: str | None,
+    ) -> TrainReport:
         spec = self.spec  # a bad project file is reported before the heavy imports below
         spec.require_business_value(str(self.spec_path))
         from prodml.data import (
@@ -535,6 +555,7 @@ class Project:
             take_snapshot,
         )
         from prodml.registry.bundle import ModelBundle
+        from prodml.registry.preload import preload_registration
         from prodml.train.features import plan_features
         from prodml.train.trainer import train_model
 
@@ -571,7 +592,7 @@ class Project:
             id_column=spec.data.id_column,
             time_column=spec.data.time_column,
         )
-        outcome = train_model(spec, frame, plan, progress=say)
+        outcome = train_model(spec, frame, plan, progress=say, while_fitting=preload_registration)
 
         say("registering" if outcome.success else "recording the run")
         spec_hash = spec.content_hash()

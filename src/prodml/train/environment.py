@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,14 @@ _PACKAGES = (
 
 
 def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a model depends on (a copy: callers may edit it)."""
+    return dict(_installed_versions())
+
+
+@cache
+def _installed_versions() -> dict[str, str]:
+    """Read once per process (the installed distributions' metadata costs tens of ms to read):
+    a process keeps running the modules it imported, whatever is installed after."""
     versions = {}
     for name in _PACKAGES:
         try:

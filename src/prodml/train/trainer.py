@@ -32,6 +32,7 @@ from prodml.train.features import UNUSABLE_KINDS, FeaturePlan
 from prodml.train.selection import select_candidate
 from prodml.train.splits import Splits, make_splits
 from prodml.train.target import prepare_target
+from prodml.train.threads import import_model_libraries, single_native_threads
 
 __all__ = ["TrainingOutcome", "train_model"]
 
@@ -80,7 +81,13 @@ def train_model(
     plan: FeaturePlan,
     *,
     progress: Progress | None = None,
+    while_fitting: Callable[[], object] | None = None,
 ) -> TrainingOutcome:
+    """Cross-validate the candidates, choose by value, refit, calibrate, evaluate once.
+
+    ``while_fitting`` is called as the folds start fitting, on the calling thread: a chance to
+    start work that can use the cores' spare time meanwhile (it must return at once).
+    """
     say = progress or (lambda _msg: None)
     problem = spec.problem
     target = prepare_target(frame, problem)
@@ -145,43 +152,50 @@ def train_model(
         f"cross-validating {len(configs)} candidates ({evaluation.folds} folds each): "
         + ", ".join(c.label for c in configs)
     )
-    results = cross_validate_all(
-        configs,
-        task=problem.task,
-        plan=plan,
-        X=X_train,
-        y=y_train,
-        values=values_train,
-        folds=splits.folds,
-        seed=evaluation.seed,
-        monotone=monotone,
-        progress=say,
-    )
+    # the model libraries first: only pools already loaded can be capped
+    import_model_libraries(names)
+    with single_native_threads():  # fold workers are the parallelism (see threads.py)
+        if while_fitting is not None:
+            while_fitting()
+        results = cross_validate_all(
+            configs,
+            task=problem.task,
+            plan=plan,
+            X=X_train,
+            y=y_train,
+            values=values_train,
+            folds=splits.folds,
+            seed=evaluation.seed,
+            monotone=monotone,
+            progress=say,
+        )
 
-    headroom, constant = _headroom(problem.task, y_train, values_train)
-    selection = select_candidate(
-        results, headroom=headroom, tolerance=spec.training.tolerance, unit=problem.unit
-    )
-    chosen = selection.chosen
-    say(f"refitting {chosen.config.label} on {len(splits.train)} rows")
-    pipeline = build_pipeline(chosen.config, problem.task, plan, evaluation.seed, monotone=monotone)
-    pipeline.fit(X_train, y_train)
+        headroom, constant = _headroom(problem.task, y_train, values_train)
+        selection = select_candidate(
+            results, headroom=headroom, tolerance=spec.training.tolerance, unit=problem.unit
+        )
+        chosen = selection.chosen
+        say(f"refitting {chosen.config.label} on {len(splits.train)} rows")
+        pipeline = build_pipeline(
+            chosen.config, problem.task, plan, evaluation.seed, monotone=monotone
+        )
+        pipeline.fit(X_train, y_train)
 
-    assessment = assess_model(
-        spec,
-        frame=frame,
-        y=y,
-        values=values,
-        splits=splits,
-        plan=plan,
-        pipeline=pipeline,
-        chosen=chosen,
-        candidates=results,
-        headroom=headroom,
-        constant=constant,
-        datetime_columns=_datetime_columns(frame, plan),
-        progress=say,
-    )
+        assessment = assess_model(
+            spec,
+            frame=frame,
+            y=y,
+            values=values,
+            splits=splits,
+            plan=plan,
+            pipeline=pipeline,
+            chosen=chosen,
+            candidates=results,
+            headroom=headroom,
+            constant=constant,
+            datetime_columns=_datetime_columns(frame, plan),
+            progress=say,
+        )
     success, reasons = _check_success(spec, assessment.holdout)
     behaviour_ok, behaviour_reasons = _check_behaviour(spec, assessment.evaluation)
     return TrainingOutcome(
