@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import logging
 import sys
 import threading
@@ -95,11 +96,10 @@ class _Batching(logging.Handler):
             else:
                 lines.append(self._format(item))
         if lines:
-            try:
+            # stderr closed or gone: there is nowhere left to report that to
+            with contextlib.suppress(OSError, ValueError):
                 self.stream.write("\n".join(lines) + "\n")
                 self.stream.flush()
-            except (OSError, ValueError):  # stderr closed or gone: nothing to report to
-                pass
 
     def close(self) -> None:
         self._stop.set()
