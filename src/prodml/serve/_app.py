@@ -53,7 +53,7 @@ def create_app(
 
     project = Project(project_dir)
     spec = project.spec  # a bad project file fails here, before the server starts
-    holder: dict[str, Metrics] = {}
+    holder: dict[str, Any] = {}  # the running service and its metrics
     batch_scores = None
     if precomputed is not None:
         from prodml.serve._precomputed import precomputed_for
@@ -66,6 +66,7 @@ def create_app(
         service.precomputed = batch_scores
         app.state.service = service
         holder["metrics"] = service.metrics
+        holder["service"] = service
         # Take connections only once the champion is in service (with --workers N the workers
         # share one socket: a worker still loading must not answer 503 next to a ready one).
         # If it cannot be loaded (no champion yet, store down), start anyway: readiness says
@@ -92,7 +93,7 @@ def create_app(
     _routes(app)
 
     async def lane(scope: Any, receive: Any, send: Any, request_id: str) -> None:
-        service = getattr(app.state, "service", None)
+        service = holder.get("service")  # app.state's, without Starlette's attribute hook
         if service is None:  # not started (no lifespan run): the framework answers
             await app(scope, receive, send)
         else:
@@ -123,7 +124,7 @@ def _start(project: Any) -> Any:
 
     spec = project.spec
     serving = spec.serving
-    metrics = Metrics()
+    metrics = Metrics().start()
     root = log_root(project.root)
     config = ServeConfig(root=project.root, spec=spec, name=project.name, log_root=root)
     logs = {
@@ -173,6 +174,7 @@ def _stop(service: Any) -> None:
             log.close()
         except Exception:
             _log.exception("could not flush %s at shutdown; the next start replays it", log)
+    service.metrics.close()
     service.watcher.store.close()
 
 

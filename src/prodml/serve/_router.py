@@ -45,10 +45,21 @@ class Routing:
     generation: int = 0
     _salt: bytes = field(default=b"", repr=False)
 
+    _rules: dict[int, float] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         if self.challenger is not None and not self._salt:
             salt = f"{self.project}:challenger:{self.challenger.version}".encode()
             object.__setattr__(self, "_salt", hashlib.blake2b(salt, digest_size=16).digest())
+        for model in (self.champion, self.challenger, self.shadow):
+            if model is not None:
+                self._rules[model.version] = model.decision_rule
+
+    @property
+    def decision_rules(self) -> dict[int, float]:
+        """Each served version's decision rule (threshold or offset), which every log row
+        records; computed once per routing, not per request."""
+        return self._rules
 
     @property
     def versions(self) -> dict[str, int]:

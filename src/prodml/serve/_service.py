@@ -429,17 +429,17 @@ class Service:
                 )
         elapsed = time.perf_counter() - began
         metrics = self.metrics
-        metrics.scoring.labels(version_label, variant).observe(elapsed)
+        metrics.observe(metrics.scoring, (version_label, variant), elapsed)
         for status in ("ok", "repaired", "rejected"):
             count = sum(1 for k in range(len(positions)) if checked.status[k] == status)
             if count:
-                metrics.records.labels(version_label, variant, status).inc(count)
+                metrics.add(metrics.records, (version_label, variant, status), count)
         rejected = sum(1 for s in checked.status if s == "rejected")
         if rejected:
-            metrics.rejections.labels(version_label, variant).inc(rejected)
+            metrics.add(metrics.rejections, (version_label, variant), rejected)
         for items in checked.repairs:
             for item in items:
-                metrics.repairs.labels(version_label, variant, str(item["field"])).inc()
+                metrics.add(metrics.repairs, (version_label, variant, str(item["field"])))
 
     def _score_clean(
         self,
@@ -472,8 +472,8 @@ class Service:
             features[i] = clean[k]
         metrics = self.metrics
         label = str(version)
-        metrics.child(metrics.scoring, label, variant).observe(time.perf_counter() - began)
-        metrics.child(metrics.records, label, variant, "ok").inc(len(positions))
+        metrics.observe(metrics.scoring, (label, variant), time.perf_counter() - began)
+        metrics.add(metrics.records, (label, variant, "ok"), len(positions))
 
     def _explain(
         self, model: ServedModel, frame: Any, positions: list[int], scored: Scored
@@ -517,11 +517,7 @@ class Service:
     ) -> None:
         ts = int(time.time() * 1_000_000)
         routing = self.watcher.routing
-        rules: dict[int, float] = {}
-        if routing is not None:
-            for model in (routing.champion, routing.challenger, routing.shadow):
-                if model is not None:
-                    rules[model.version] = model.decision_rule
+        rules = routing.decision_rules if routing is not None else {}
         rows = []
         for i in range(len(scored)):  # decision: 1/0 act (binary) or the decided value
             decision = scored.decision[i]
@@ -547,7 +543,7 @@ class Service:
                 }
             )
         try:
-            self.predictions.append(rows)
+            self.predictions.append(rows, owned=True)
         except OSError as exc:
             _log.error("cannot write the prediction log: %s", exc)
             raise UnavailableError(
@@ -608,12 +604,6 @@ class Service:
                 fix=f"send at most {self.config.serving.max_batch_size * 10} per request",
             )
         ts = int(time.time() * 1_000_000)
-        routing = self.watcher.routing
-        rules: dict[int, float] = {}
-        if routing is not None:
-            for model in (routing.champion, routing.challenger, routing.shadow):
-                if model is not None:
-                    rules[model.version] = model.decision_rule
         rows = []
         ids = []
         for i, item in enumerate(items):

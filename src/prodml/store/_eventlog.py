@@ -142,13 +142,18 @@ class EventLog:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
+    def append(self, rows: Iterable[Mapping[str, Any]], *, owned: bool = False) -> None:
         """Make ``rows`` durable against a crash of this process, then buffer them.
+
+        ``owned``: ``rows`` is a list of dicts the caller hands over and never touches again
+        (the server's request path), buffered as they are instead of copied.
 
         Raises OSError when the write-ahead file cannot be written (disk full): the caller must
         then not acknowledge the rows.
         """
-        batch = [dict(row) for row in rows]
+        batch: list[dict[str, Any]] = (
+            rows if owned and isinstance(rows, list) else [dict(row) for row in rows]
+        )
         if not batch:
             return
         payload = b"".join(fastjson.dumps(row, default=_jsonable) + b"\n" for row in batch)
