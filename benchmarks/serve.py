@@ -13,7 +13,9 @@ model the peer figures in shared/PEERS.md were measured on). Then, in one run on
 
 Each server gets the same one-record JSON body (its own protocol: ``/predict`` records,
 ``/invocations`` dataframe_records). ``wrk`` measures p50/p99 latency on one connection and
-requests/s on 16 connections; servers are measured in turn, ``--repeat`` rounds, medians kept.
+requests/s on 16 connections; all servers run side by side and each of the ``--repeat`` rounds
+measures them in turn (interleaved, so a drift of the machine's speed hits all alike); medians
+kept.
 In-process, the fast path scoring one record is timed against the raw ``booster.predict`` on
 the already encoded row (and, for context, the validator and the scikit-learn pipeline).
 
@@ -41,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -370,24 +372,29 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
 
     results: dict[str, dict[str, list[float]]] = {name: {} for name in servers}
     startup: dict[str, float] = {}
-    for name, spec in list(servers.items()):
-        server_env = {**env, **spec.get("env", {})}
-        try:
-            running = server(name, spec["command"], spec["ready"], ports[name], workdir, server_env)
-            startup[name] = running.__enter__()
-        except RuntimeError as exc:
-            if name != "mlflow":
-                raise
-            tail = (workdir / f"{name}.log").read_text(errors="replace")[-1500:]
-            print(f"MLflow column skipped: {exc}\n{tail}")
-            del servers[name], results[name]
-            continue
-        try:
-            url = f"http://127.0.0.1:{ports[name]}{spec['path']}"
-            wrk(url, spec["body"], 1, 1, workdir)  # warm-up
-            for _ in range(args.repeat):
-                one = wrk(url, spec["body"], 1, args.duration, workdir)
-                many = wrk(url, spec["body"], 16, args.duration, workdir)
+    with ExitStack() as running:
+        for name, spec in list(servers.items()):
+            server_env = {**env, **spec.get("env", {})}
+            try:
+                startup[name] = running.enter_context(
+                    server(name, spec["command"], spec["ready"], ports[name], workdir, server_env)
+                )
+            except RuntimeError as exc:
+                if name != "mlflow":
+                    raise
+                tail = (workdir / f"{name}.log").read_text(errors="replace")[-1500:]
+                print(f"MLflow column skipped: {exc}\n{tail}")
+                del servers[name], results[name]
+        urls = {name: f"http://127.0.0.1:{ports[name]}{s['path']}" for name, s in servers.items()}
+        for name, spec in servers.items():
+            wrk(urls[name], spec["body"], 1, 1, workdir)  # warm-up
+        # Rounds interleave the servers (all started, only the measured one busy), so a change
+        # of the machine's speed during the run (another process, frequency) shifts all of them
+        # alike instead of the one measured at that moment.
+        for _ in range(args.repeat):
+            for name, spec in servers.items():
+                one = wrk(urls[name], spec["body"], 1, args.duration, workdir)
+                many = wrk(urls[name], spec["body"], 16, args.duration, workdir)
                 for key, value in (
                     ("p50_ms", one["p50_ms"]),
                     ("p99_ms", one["p99_ms"]),
@@ -396,8 +403,6 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
                     ("p99_16_ms", many["p99_ms"]),
                 ):
                     results[name].setdefault(key, []).append(value)
-        finally:
-            running.__exit__(None, None, None)
     table = {name: {k: statistics.median(v) for k, v in r.items()} for name, r in results.items()}
     print()
     print(
