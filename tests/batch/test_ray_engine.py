@@ -22,14 +22,28 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def ray_session() -> Iterator[None]:
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # "local": a Ray of its own even when `ray start` runs a cluster on the machine (ray.init
+    # would join that one, and refuse num_cpus for it)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+    )
     yield
     ray.shutdown()
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["reads-in-actors", "read-tasks"])
 def test_ray_output_equals_local_output_row_for_row(
-    trained: Path, tmp_path: Path, ray_session: None
+    trained: Path, tmp_path: Path, ray_session: None, fused: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from prodml.batch import _ray
+
+    # both plans: reads fused into the scoring actors (what 2 files on 2 CPUs get) and read
+    # tasks splitting the files into blocks (what a larger cluster gets)
+    monkeypatch.setattr(_ray, "fuses", lambda files, cpus: fused)
     project = prodml.Project(trained)
     folder = tmp_path / "customers"
     folder.mkdir()
@@ -56,3 +70,11 @@ def test_ray_engine_refuses_csv_with_the_fix(trained: Path, tmp_path: Path) -> N
     with pytest.raises(UserError, match="reads Parquet") as info:
         prodml.Project(trained).score(tmp_path / "in.csv", tmp_path / "o.parquet", engine="ray")
     assert "--engine local" in (info.value.fix or "")
+
+
+def test_reads_fuse_into_the_actors_when_the_files_give_every_actor_one() -> None:
+    from prodml.batch._ray import fuses
+
+    assert fuses(1, 2)  # one file on this machine's two CPUs: no read process at all
+    assert not fuses(1, 16)  # one file would keep one of eight actors busy: split it
+    assert fuses(8, 16) and not fuses(7, 16)
