@@ -4,6 +4,7 @@ and the shutdown flush."""
 
 from __future__ import annotations
 
+import gc
 import time
 
 from prodml.serve._metrics import FLUSH_INTERVAL_S, Metrics
@@ -62,3 +63,19 @@ def test_close_applies_what_is_queued() -> None:
     assert not _requests(metrics)  # queued: the label set exists, its count is still 0
     metrics.close()
     assert _requests(metrics) == 1.0
+
+
+def test_queued_updates_give_the_garbage_collector_nothing_to_walk() -> None:
+    """Updates wait up to half a second for their flush; at thousands of requests a second,
+    queue entries the collector tracks would age into its oldest generation and trigger full
+    passes over the whole heap (pauses of 130-160 ms were seen on one connection)."""
+    metrics = Metrics()
+    metrics.answered("/predict", 200, 0.001, None)  # the label sets exist before counting
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(10_000):
+        metrics.answered("/predict", 200, 0.001, None)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 1_000
+    metrics.flush()
+    assert _requests(metrics) == 10_001.0

@@ -61,7 +61,11 @@ def app_from_env() -> Any:
     from prodml.serve._logging import configure_logging
 
     configure_logging(access=os.environ.get("PRODML_ACCESS_LOG", "1") != "0")
-    return create_app(os.environ[PROJECT_ENV], precomputed=os.environ.get(PRECOMPUTED_ENV) or None)
+    return create_app(
+        os.environ[PROJECT_ENV],
+        precomputed=os.environ.get(PRECOMPUTED_ENV) or None,
+        freeze_heap=True,
+    )
 
 
 def run_server(
