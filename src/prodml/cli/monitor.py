@@ -63,9 +63,11 @@ def monitor(
 
     Exit codes: 0 fine, 1 an alert rule holds (with --check), 2 bad arguments.
     """
+    from prodml.cli.heap import keep_freed_memory
     from prodml.cli.output import emit_json, info, stdout_console
     from prodml.project import Project
 
+    keep_freed_memory()  # a one-shot process: reuse the scan's freed numpy buffers
     proj = Project(project)
     report = proj.monitor(
         window=window,
