@@ -213,18 +213,16 @@ class Project:
         notified unless ``alerts`` is False; ``domain`` turns the domain classifier on or off
         (default: ``monitoring.drift.domain_classifier``)."""
         from prodml.monitor.run import run_monitor
-        from prodml.train.collector import fewer_collections
 
-        with fewer_collections():  # imports and a log scan: much allocated, nothing cyclic
-            return run_monitor(
-                self,
-                window=window,
-                since=since,
-                until=until,
-                model=model,
-                alerts=alerts,
-                domain=domain,
-            )
+        return run_monitor(
+            self,
+            window=window,
+            since=since,
+            until=until,
+            model=model,
+            alerts=alerts,
+            domain=domain,
+        )
 
     def alerts(self, *, firing_only: bool = False) -> list[Alert]:
         """Monitoring incidents, newest first (``prodml alerts``)."""
