@@ -164,23 +164,35 @@ def _health(conn: Any, scope: Scope) -> tuple[list[dict[str, Any]], Quality]:
     from prodml.store import PREDICTIONS, log_relation
 
     where, params = scope.where(version=False)
+    source = log_relation(scope.root, PREDICTIONS)
+    # the per-request table (a million groups for a million single-record requests) holds only
+    # what needs a request: its latency; the records are counted by status without it
     sql = f"""
         WITH r AS (
-            SELECT {scope.bucket()} AS w, model_version, variant, request_id,
-                   any_value(latency_ms) AS latency, count(*) AS records,
+            SELECT {scope.bucket()} AS w, model_version, variant, any_value(latency_ms) AS latency
+            FROM {source} {where} GROUP BY w, model_version, variant, request_id
+        ),
+        q AS (
+            SELECT w, model_version, variant, count(*) AS requests,
+                   quantile_cont(latency, [0.5, 0.95, 0.99]) AS latency
+            FROM r GROUP BY ALL
+        ),
+        c AS (
+            SELECT {scope.bucket()} AS w, model_version, variant, count(*) AS records,
                    count(*) FILTER (WHERE status = 'rejected') AS rejected,
                    count(*) FILTER (WHERE status = 'repaired') AS repaired,
                    count(*) FILTER (WHERE status = 'error') AS failed
-            FROM {log_relation(scope.root, PREDICTIONS)} {where}
-            GROUP BY ALL
+            FROM {source} {where} GROUP BY ALL
         )
-        SELECT w, model_version, variant, count(*), sum(records), sum(rejected), sum(repaired),
-               sum(failed), quantile_cont(latency, [0.5, 0.95, 0.99])
-        FROM r GROUP BY ALL ORDER BY ALL
+        SELECT c.w, c.model_version, c.variant, q.requests, c.records, c.rejected, c.repaired,
+               c.failed, q.latency
+        FROM c JOIN q ON c.w = q.w AND c.model_version IS NOT DISTINCT FROM q.model_version
+                     AND c.variant IS NOT DISTINCT FROM q.variant
+        ORDER BY 1, 2, 3
     """
     out = []
     totals: Quality = {}
-    for row in conn.execute(sql, params).fetchall():
+    for row in conn.execute(sql, params + params).fetchall():
         w, version, variant, requests, records, rejected, repaired, failed, latency = row
         p50, p95, p99 = latency if latency else (None, None, None)
         out.append(
