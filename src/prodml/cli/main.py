@@ -11,6 +11,7 @@ Only typer is imported here; each command imports what it needs when it runs, so
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -77,6 +78,10 @@ def run() -> None:
 
         error(exc.render())
         sys.exit(exc.exit_code)
+    finally:
+        # the process ends here; its last full collection would walk every object (modules,
+        # results) once more to free nothing the exit does not free anyway: 0.1-0.2 s
+        gc.freeze()
 
 
 if __name__ == "__main__":

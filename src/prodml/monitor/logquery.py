@@ -1,8 +1,9 @@
 """DuckDB SQL over the prediction and feedback logs: scored rows, quality, health, samples.
 
 Each query scans the Parquet segments once (partition pruning on ``date``) and cuts time into
-windows with ``time_bucket``. Quality and health are aggregated per window inside DuckDB
-(:func:`log_counts`, which monitoring runs in a second thread while the features stream). The
+windows with ``time_bucket``. Quality and health are aggregated per window and model version
+inside DuckDB (:func:`log_counts`; they need neither the model nor its features, so monitoring
+starts them in a second thread before it has even looked the model up). The
 one query that needs the features (:func:`stream_scored`) parses the JSON ``features`` column
 once per record into typed columns (``json_transform``) and streams Arrow batches, which
 :mod:`prodml.monitor.scan` folds into window profiles; nothing holds all rows' features.
@@ -11,6 +12,7 @@ once per record into typed columns (``json_transform``) and streams Arrow batche
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -48,10 +50,11 @@ def parse_window(text: str, *, where: str = "--window") -> timedelta:
 
 @dataclass(frozen=True)
 class Scope:
-    """Which log rows: a directory, a model version and a time range, cut into windows."""
+    """Which log rows: a directory, a model version (None: every version) and a time range,
+    cut into windows."""
 
     root: Path
-    version: int
+    version: int | None
     window: timedelta
     since: datetime | date | None = None
     until: datetime | date | None = None
@@ -64,7 +67,7 @@ class Scope:
         from prodml.store import log_window
 
         clauses, params = log_window(self.since, self.until)
-        if version:
+        if version and self.version is not None:
             clauses.append("model_version = ?")
             params.append(self.version)
         clauses.extend(extra)
@@ -118,56 +121,78 @@ def stream_scored(scope: Scope, kinds: Mapping[str, str], batch_rows: int) -> It
         yield from reader
 
 
+Quality = dict[tuple[int | None, datetime], dict[str, Any]]  # (version, window start) -> counts
+
+
 @dataclass
 class LogCounts:
-    """What the log says per window besides the features: quality counts of the version (by
-    window start) and health rows of every version and variant (see :func:`log_counts`)."""
+    """What the log says per window besides the features: quality counts per model version and
+    window start, and health rows of every version and variant (see :func:`log_counts`)."""
 
-    quality: dict[datetime, dict[str, Any]]
+    quality: Quality
     health: list[dict[str, Any]]
+
+    def of(self, version: int) -> dict[datetime, dict[str, Any]]:
+        """The quality counts of one version, by window start."""
+        return {start: counts for (v, start), counts in self.quality.items() if v == version}
 
 
 def log_counts(scope: Scope) -> LogCounts:
-    """Quality and health per window, from one connection.
+    """Quality and health per window, from one connection, for ``scope.version`` or (None)
+    every version.
 
     One aggregation per request (window, version, variant, request id) gives health: requests,
     records, latency percentiles per request (as the server measured it), rejected, repaired
-    and failed (``error``) records. The version's rows of it add up to the quality totals
+    and failed (``error``) records. Each version's rows of it add up to its quality totals
     (rows, repaired, rejected), so they need no scan of their own; two more queries count the
-    duplicate ids and the validator's repairs and errors per field and check.
+    duplicate ids and the validator's repairs and errors per field and check, per version.
     """
-    with _connect() as conn:
+    # half the cores: the counts run beside the feature scan (or the imports before it), and a
+    # parallel hash aggregation of a million distinct ids costs a quarter more CPU than one
+    with _connect(threads=max(1, (os.cpu_count() or 2) // 2)) as conn:
         health, totals = _health(conn, scope)
         quality = {
-            start: {**counts, "duplicate_entity_ids": 0, "duplicate_prediction_ids": 0}
-            for start, counts in totals.items()
+            key: {**counts, "duplicate_entity_ids": 0, "duplicate_prediction_ids": 0}
+            for key, counts in totals.items()
         }
         _duplicates(conn, scope, quality)
         _checks(conn, scope, quality)
     return LogCounts(quality, health)
 
 
-def _health(conn: Any, scope: Scope) -> tuple[list[dict[str, Any]], dict[datetime, dict[str, Any]]]:
+def _health(conn: Any, scope: Scope) -> tuple[list[dict[str, Any]], Quality]:
     from prodml.store import PREDICTIONS, log_relation
 
     where, params = scope.where(version=False)
+    source = log_relation(scope.root, PREDICTIONS)
+    # the per-request table (a million groups for a million single-record requests) holds only
+    # what needs a request: its latency; the records are counted by status without it
     sql = f"""
         WITH r AS (
-            SELECT {scope.bucket()} AS w, model_version, variant, request_id,
-                   any_value(latency_ms) AS latency, count(*) AS records,
+            SELECT {scope.bucket()} AS w, model_version, variant, any_value(latency_ms) AS latency
+            FROM {source} {where} GROUP BY w, model_version, variant, request_id
+        ),
+        q AS (
+            SELECT w, model_version, variant, count(*) AS requests,
+                   quantile_cont(latency, [0.5, 0.95, 0.99]) AS latency
+            FROM r GROUP BY ALL
+        ),
+        c AS (
+            SELECT {scope.bucket()} AS w, model_version, variant, count(*) AS records,
                    count(*) FILTER (WHERE status = 'rejected') AS rejected,
                    count(*) FILTER (WHERE status = 'repaired') AS repaired,
                    count(*) FILTER (WHERE status = 'error') AS failed
-            FROM {log_relation(scope.root, PREDICTIONS)} {where}
-            GROUP BY ALL
+            FROM {source} {where} GROUP BY ALL
         )
-        SELECT w, model_version, variant, count(*), sum(records), sum(rejected), sum(repaired),
-               sum(failed), quantile_cont(latency, [0.5, 0.95, 0.99])
-        FROM r GROUP BY ALL ORDER BY ALL
+        SELECT c.w, c.model_version, c.variant, q.requests, c.records, c.rejected, c.repaired,
+               c.failed, q.latency
+        FROM c JOIN q ON c.w = q.w AND c.model_version IS NOT DISTINCT FROM q.model_version
+                     AND c.variant IS NOT DISTINCT FROM q.variant
+        ORDER BY 1, 2, 3
     """
     out = []
-    totals: dict[datetime, dict[str, Any]] = {}
-    for row in conn.execute(sql, params).fetchall():
+    totals: Quality = {}
+    for row in conn.execute(sql, params + params).fetchall():
         w, version, variant, requests, records, rejected, repaired, failed, latency = row
         p50, p95, p99 = latency if latency else (None, None, None)
         out.append(
@@ -186,9 +211,9 @@ def _health(conn: Any, scope: Scope) -> tuple[list[dict[str, Any]], dict[datetim
                 "latency_p99_ms": p99,
             }
         )
-        if version is not None and int(version) == scope.version:
+        if version is not None and scope.version in (None, int(version)):
             total = totals.setdefault(
-                _utc(w), {"rows": 0, "repaired": 0, "rejected": 0, "checks": {}}
+                (int(version), _utc(w)), {"rows": 0, "repaired": 0, "rejected": 0, "checks": {}}
             )
             total["rows"] += int(records)
             total["repaired"] += int(repaired)
@@ -196,23 +221,23 @@ def _health(conn: Any, scope: Scope) -> tuple[list[dict[str, Any]], dict[datetim
     return out, totals
 
 
-def _duplicates(conn: Any, scope: Scope, quality: dict[datetime, dict[str, Any]]) -> None:
+def _duplicates(conn: Any, scope: Scope, quality: Quality) -> None:
     from prodml.store import PREDICTIONS, log_relation
 
     where, params = scope.where()
     sql = f"""
-        SELECT {scope.bucket()} AS w, count(entity_id) - count(DISTINCT entity_id),
+        SELECT {scope.bucket()} AS w, model_version, count(entity_id) - count(DISTINCT entity_id),
                count(*) - count(DISTINCT prediction_id)
-        FROM {log_relation(scope.root, PREDICTIONS)} {where} GROUP BY w
+        FROM {log_relation(scope.root, PREDICTIONS)} {where} GROUP BY w, model_version
     """
-    for w, dup_entities, dup_predictions in conn.execute(sql, params).fetchall():
-        window = quality.get(_utc(w))
+    for w, version, dup_entities, dup_predictions in conn.execute(sql, params).fetchall():
+        window = quality.get((version, _utc(w)))
         if window is not None:
             window["duplicate_entity_ids"] = int(dup_entities)
             window["duplicate_prediction_ids"] = int(dup_predictions)
 
 
-def _checks(conn: Any, scope: Scope, quality: dict[datetime, dict[str, Any]]) -> None:
+def _checks(conn: Any, scope: Scope, quality: Quality) -> None:
     """(check -> count) of the repairs and errors per field, into each window's ``checks``."""
     from prodml.store import PREDICTIONS, log_relation
 
@@ -221,19 +246,20 @@ def _checks(conn: Any, scope: Scope, quality: dict[datetime, dict[str, Any]]) ->
     item = '\'[{"field": "VARCHAR", "check": "VARCHAR"}]\''
     sql = f"""
         WITH items AS (
-            SELECT {scope.bucket()} AS w, 'repaired' AS outcome,
+            SELECT {scope.bucket()} AS w, model_version, 'repaired' AS outcome,
                    unnest(from_json(repairs, {item})) AS it
             FROM {source} {where} {"AND" if where else "WHERE"} repairs IS NOT NULL
             UNION ALL
-            SELECT {scope.bucket()} AS w, 'rejected' AS outcome,
+            SELECT {scope.bucket()} AS w, model_version, 'rejected' AS outcome,
                    unnest(from_json(errors, {item})) AS it
             FROM {source} {where} {"AND" if where else "WHERE"} errors IS NOT NULL
         )
-        SELECT w, outcome, coalesce(it.field, '(record)'), it."check", count(*)
+        SELECT w, model_version, outcome, coalesce(it.field, '(record)'), it."check", count(*)
         FROM items GROUP BY ALL ORDER BY ALL
     """
-    for w, outcome, name, check, count in conn.execute(sql, params + params).fetchall():
-        window = quality.get(_utc(w))
+    rows = conn.execute(sql, params + params).fetchall()
+    for w, version, outcome, name, check, count in rows:
+        window = quality.get((version, _utc(w)))
         if window is not None:
             key = f"{outcome}:{check}"
             window["checks"].setdefault(str(name), {})[key] = int(count)
@@ -257,12 +283,15 @@ def sample_features(scope: Scope, columns: dict[str, str], rows: int, seed: int 
         return conn.sql(sql, params=params).to_arrow_table().to_pandas()
 
 
-def _connect() -> Any:
-    """An in-memory DuckDB connection that reads and buckets timestamps in UTC."""
+def _connect(threads: int | None = None) -> Any:
+    """An in-memory DuckDB connection that reads and buckets timestamps in UTC (with
+    ``threads`` worker threads, default one per core)."""
     import duckdb
 
     conn = duckdb.connect()
     conn.execute("SET TimeZone = 'UTC'")
+    if threads is not None:
+        conn.execute(f"SET threads = {int(threads)}")
     return conn
 
 

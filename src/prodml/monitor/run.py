@@ -28,6 +28,9 @@ from prodml.monitor.drift import ColumnDrift, DriftRule, column_drift
 from prodml.monitor.profiles import Profile
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from prodml.monitor.logquery import LogCounts, Scope
     from prodml.monitor.scan import ScoredRows
     from prodml.project import Project
     from prodml.registry.bundle import ModelBundle
@@ -97,7 +100,10 @@ def run_monitor(
     domain: bool | None = None,
 ) -> MonitorReport:
     """Monitor ``model`` (default ``monitoring.model``, the champion) over the prediction log."""
-    from prodml.monitor.logquery import Scope, parse_window
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from prodml.monitor.logquery import Scope, log_counts, parse_window
     from prodml.monitor.reference import importance_weights, load_reference
     from prodml.store import log_root
 
@@ -105,14 +111,22 @@ def run_monitor(
     settings = spec.monitoring
     window_text = window or settings.window
     length = parse_window(window_text, where="--window" if window else "monitoring.window")
-    record = project.store.metadata.resolve(model if model is not None else settings.model)
-    bundle = _bundle(project, record)
-    reference = load_reference(project.store, record, bundle)
-    scope = Scope(log_root(project.root), record.version, length, since, until)
-    weights, weights_source = importance_weights(bundle)
-    _check_columns(settings, bundle)
-
-    windows, health = _windows(project, scope, bundle, reference, weights, settings)
+    every_version = Scope(log_root(project.root), None, length, since, until)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodml-monitor")
+    try:
+        # quality and health need neither the model nor its features: DuckDB counts them
+        # (without the GIL, on the core this thread leaves idle) while this thread imports
+        # the registry, loads the model and folds the streamed features
+        counted = pool.submit(log_counts, every_version)
+        record = project.store.metadata.resolve(model if model is not None else settings.model)
+        bundle = _bundle(project, record)
+        reference = load_reference(project.store, record, bundle)
+        scope = replace(every_version, version=record.version)
+        weights, weights_source = importance_weights(bundle)
+        _check_columns(settings, bundle)
+        windows, health = _windows(project, scope, bundle, reference, weights, settings, counted)
+    finally:  # the counts were awaited, or an error (no such model) is not kept waiting for them
+        pool.shutdown(wait=False)
     _health(scope, windows, health)
     reference_metrics = {
         "value_per_decision": record.value_per_decision,
@@ -152,16 +166,14 @@ def run_monitor(
 
 def _windows(
     project: Project,
-    scope: Any,
+    scope: Scope,
     bundle: ModelBundle,
     reference: Profile,
     weights: dict[str, float],
     settings: MonitoringSection,
+    counted: Future[LogCounts],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every window's drift, quality, performance and metrics; and the health rows."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from prodml.monitor.logquery import log_counts
     from prodml.monitor.quality import volume_ratios, window_quality
     from prodml.monitor.scan import scan_log
 
@@ -174,14 +186,11 @@ def _windows(
 
         rowwise = ErrorModel(learned).predict
     segments = project.spec.evaluation.segments
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodml-monitor") as pool:
-        # quality and health need no features: DuckDB counts them (without the GIL) while
-        # this thread folds the streamed feature batches, on a core the scan leaves idle
-        counted = pool.submit(log_counts, scope)
-        scan = scan_log(scope, reference, value_columns, segments, rowwise=rowwise)
-        logged = counted.result()
+    scan = scan_log(scope, reference, value_columns, segments, rowwise=rowwise)
+    logged = counted.result()
     profiles = scan.profiles
-    counts = logged.quality
+    assert scope.version is not None
+    counts = logged.of(scope.version)
     starts = sorted(set(profiles) | set(counts))
     volumes = volume_ratios(
         {s: counts.get(s, {}).get("rows", 0) for s in starts}, settings.volume_tolerance
