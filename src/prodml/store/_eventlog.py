@@ -45,6 +45,8 @@ from prodml import fastjson
 
 __all__ = ["EventLog"]
 
+_CHUNK_ROWS = 4096  # rows per piece of a segment built between two yields of the GIL
+_DAY_US = 86_400_000_000
 _log = logging.getLogger("prodml.log")
 
 WAL_DIRNAME = "_wal"
@@ -269,19 +271,16 @@ class EventLog:
 
         schema = self._schema_factory()
         by_date: dict[str, list[dict[str, Any]]] = {}
+        days: dict[int, str] = {}
         for row in rows:
-            by_date.setdefault(_date_of(row.get("ts")), []).append(row)
+            by_date.setdefault(_date_of(row.get("ts"), days), []).append(row)
         for date, chunk in sorted(by_date.items()):
             folder = self.directory / f"date={date}"
             target = folder / f"part-{stem}.parquet"
             if target.exists():
                 continue  # written before a crash interrupted the clean-up: never twice
             folder.mkdir(parents=True, exist_ok=True)
-            columns = {
-                field.name: _column(field, [row.get(field.name) for row in chunk], pa)
-                for field in schema
-            }
-            table = pa.Table.from_pydict(columns, schema=schema)
+            table = _table(chunk, schema, pa)
             temp = folder / f"{_TEMP_PREFIX}{stem}-{secrets.token_hex(4)}"
             try:
                 pq.write_table(table, temp, compression="zstd")
@@ -291,6 +290,27 @@ class EventLog:
             finally:
                 temp.unlink(missing_ok=True)
             _sync_directory(folder)
+
+
+def _table(rows: list[dict[str, Any]], schema: Any, pa: Any) -> Any:
+    """The Arrow table of ``rows``, built a few thousand rows and one column at a time, giving
+    up the GIL in between.
+
+    This runs in the log's background thread, beside a server answering requests: a segment of
+    100,000 rows is about a second of Python and Arrow work (measured), and built in one go it
+    made every request in that second wait for the GIL, up to the interpreter's switch interval
+    (5 ms) each. Now a request waits at most for one column of one chunk (a few milliseconds at
+    worst, most far less); the segment takes as much CPU as before."""
+    pieces = []
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        part = rows[start : start + _CHUNK_ROWS]
+        columns = []
+        for field in schema:
+            name = field.name
+            columns.append(_column(field, [row.get(name) for row in part], pa))
+            time.sleep(0)  # let a waiting request have the GIL
+        pieces.append(pa.Table.from_arrays(columns, schema=schema))
+    return pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces)
 
 
 def _column(field: Any, values: list[Any], pa: Any) -> Any:
@@ -313,9 +333,15 @@ def _read_wal(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _date_of(ts: Any) -> str:
+def _date_of(ts: Any, days: dict[int, str]) -> str:
+    """The UTC date of a row's microsecond timestamp, formatted once per day in ``days``
+    (formatting each row's date was a fifth of a segment's cost)."""
     micros = int(ts) if isinstance(ts, int | float) else int(time.time() * 1e6)
-    return datetime.fromtimestamp(micros / 1e6, tz=UTC).strftime("%Y-%m-%d")
+    day = micros // _DAY_US
+    text = days.get(day)
+    if text is None:
+        text = days[day] = datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%Y-%m-%d")
+    return text
 
 
 def _write_all(fd: int, payload: bytes) -> None:
