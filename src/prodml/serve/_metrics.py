@@ -131,7 +131,6 @@ class Metrics:
             registry=r,
         )
         self._served: set[tuple[str, str]] = set()
-        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         # (slot, value): deque.append and popleft are atomic, so the request path, scoring
         # threads and the flusher need no lock between them. A tuple of an int and a float is
         # untracked by the garbage collector at its first pass; a tuple holding the child would
@@ -158,38 +157,27 @@ class Metrics:
             **gauge_mode,
         )
 
-    def child(self, metric: Any, *labels: str) -> Any:
-        """``metric.labels(*labels)``, looked up once: ``labels()`` takes a lock and checks the
-        names on every call, a cost paid per request for the same few label sets."""
-        key = (id(metric), labels)
-        found = self._children.get(key)
-        if found is None:
-            found = self._children[key] = metric.labels(*labels)
-        return found
-
     def add(self, counter: Any, labels: tuple[str, ...], amount: float = 1.0) -> None:
         """``counter.labels(*labels).inc(amount)``, applied at the next flush."""
-        slot = self._slot_of.get((id(counter), labels))
-        if slot is None:
-            slot = self._new_slot(counter, labels, histogram=False)
-        self._pending.append((slot, amount))
+        self._pending.append((self._slot(counter, labels, histogram=False), amount))
 
     def observe(self, histogram: Any, labels: tuple[str, ...], value: float) -> None:
         """``histogram.labels(*labels).observe(value)``, applied at the next flush."""
-        slot = self._slot_of.get((id(histogram), labels))
-        if slot is None:
-            slot = self._new_slot(histogram, labels, histogram=True)
-        self._pending.append((slot, value))
+        self._pending.append((self._slot(histogram, labels, histogram=True), value))
 
-    def _new_slot(self, metric: Any, labels: tuple[str, ...], *, histogram: bool) -> int:
-        with self._flush_lock:
-            key = (id(metric), labels)
-            slot = self._slot_of.get(key)
-            if slot is None:
-                child = self.child(metric, *labels)
-                self._slots.append(child.observe if histogram else child.inc)
-                slot = self._slot_of[key] = len(self._slots) - 1
-            return slot
+    def _slot(self, metric: Any, labels: tuple[str, ...], *, histogram: bool) -> int:
+        """The slot of ``metric.labels(*labels)``, looked up once: ``labels()`` takes a lock
+        and checks the names on every call, a cost paid per request for the same few sets."""
+        key = (id(metric), labels)
+        slot = self._slot_of.get(key)
+        if slot is None:
+            with self._flush_lock:
+                slot = self._slot_of.get(key)
+                if slot is None:
+                    child = metric.labels(*labels)
+                    self._slots.append(child.observe if histogram else child.inc)
+                    slot = self._slot_of[key] = len(self._slots) - 1
+        return slot
 
     def flush(self, *, pause_every: int = 0) -> None:
         """Apply the queued updates to the Prometheus objects.
