@@ -12,8 +12,9 @@ not load the whole evaluation.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from prodml._lazy import lazy_exports
 
 _EXPORTS = {
     "BaselinePolicy": "prodml.evaluate.report",
@@ -53,14 +54,4 @@ if TYPE_CHECKING:
     from prodml.evaluate.slices import SliceFamily, SliceResult
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'prodml.evaluate' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -7,8 +7,9 @@ are usable on their own. Names are imported on first use, so ``import prodml.mon
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from prodml._lazy import lazy_exports
 
 __all__ = [
     "Alert",
@@ -51,14 +52,4 @@ if TYPE_CHECKING:
     from prodml.monitor.run import MonitorReport, run_monitor
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'prodml.monitor' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

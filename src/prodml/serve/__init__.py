@@ -9,8 +9,9 @@ Everything is imported on first use, so ``import prodml.serve`` stays cheap.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from prodml._lazy import lazy_exports
 
 __all__ = ["CompiledScorer", "check_project", "compile_scorer", "create_app", "run_server"]
 
@@ -28,10 +29,4 @@ if TYPE_CHECKING:
     from prodml.serve._runner import check_project, run_server
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'prodml.serve' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

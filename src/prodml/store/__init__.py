@@ -9,8 +9,9 @@ import SQLAlchemy: ``prodml monitor`` starts its DuckDB queries while the regist
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from prodml._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from prodml.store._actor import current_actor
@@ -69,43 +70,33 @@ __all__ = [
     "read_predictions",
 ]
 
-_HOMES = {
-    "current_actor": "_actor",
-    "ArtifactStore": "_artifacts",
-    "EventLog": "_eventlog",
-    "MetadataStore": "_metadata",
-    "UnitOfWork": "_metadata",
-    "Store": "_open",
-    "open_store": "_open",
-    "FEEDBACK": "_predictions",
-    "PREDICTIONS": "_predictions",
-    "feedback_log_dir": "_predictions",
-    "feedback_schema": "_predictions",
-    "log_relation": "_predictions",
-    "log_root": "_predictions",
-    "log_window": "_predictions",
-    "prediction_log_dir": "_predictions",
-    "prediction_schema": "_predictions",
-    "read_feedback": "_predictions",
-    "read_labelled_predictions": "_predictions",
-    "read_predictions": "_predictions",
-    "AliasMove": "_records",
-    "AliasState": "_records",
-    "DatasetRecord": "_records",
-    "ModelVersionRecord": "_records",
-    "RunRecord": "_records",
-    "RunStatus": "_records",
+_EXPORTS = {
+    "current_actor": "prodml.store._actor",
+    "ArtifactStore": "prodml.store._artifacts",
+    "EventLog": "prodml.store._eventlog",
+    "MetadataStore": "prodml.store._metadata",
+    "UnitOfWork": "prodml.store._metadata",
+    "Store": "prodml.store._open",
+    "open_store": "prodml.store._open",
+    "FEEDBACK": "prodml.store._predictions",
+    "PREDICTIONS": "prodml.store._predictions",
+    "feedback_log_dir": "prodml.store._predictions",
+    "feedback_schema": "prodml.store._predictions",
+    "log_relation": "prodml.store._predictions",
+    "log_root": "prodml.store._predictions",
+    "log_window": "prodml.store._predictions",
+    "prediction_log_dir": "prodml.store._predictions",
+    "prediction_schema": "prodml.store._predictions",
+    "read_feedback": "prodml.store._predictions",
+    "read_labelled_predictions": "prodml.store._predictions",
+    "read_predictions": "prodml.store._predictions",
+    "AliasMove": "prodml.store._records",
+    "AliasState": "prodml.store._records",
+    "DatasetRecord": "prodml.store._records",
+    "ModelVersionRecord": "prodml.store._records",
+    "RunRecord": "prodml.store._records",
+    "RunStatus": "prodml.store._records",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'prodml.store' has no attribute {name!r}")
-    value = getattr(import_module(f"prodml.store.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
